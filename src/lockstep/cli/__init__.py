@@ -1,0 +1,1 @@
+"""The ``lockstep`` command line: a thin layer that parses flags and calls library code."""

@@ -1,0 +1,30 @@
+"""What every REST handler reaches: the org, the API usage, the open query cursors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from lockstep.emulator.api.locators import QueryLocators
+from lockstep.emulator.api.usage import ApiUsage
+from lockstep.emulator.org import Org
+
+if TYPE_CHECKING:
+    from lockstep.emulator.api.dispatch import Router
+
+
+@dataclass
+class ApiContext:
+    org: Org
+    usage: ApiUsage
+    router: Router
+    locators: QueryLocators = field(default_factory=QueryLocators)
+    started_at: datetime | None = None
+
+    def close(self) -> None:
+        self.locators.close_all()
+        org = self.org
+        org.db.set_meta("api:used", str(self.usage.used))
+        if self.usage.window_start is not None:
+            org.db.set_meta("api:window_start", self.usage.window_start.isoformat())

@@ -1,0 +1,13 @@
+"""REST handlers under ``/services/data/vNN.0/``, one module per resource family."""
+
+from lockstep.emulator.api.dispatch import Router
+from lockstep.emulator.api.rest import collections, composite, query, resources, sobjects
+
+
+def register(router: Router) -> None:
+    """Add every REST route, most specific first."""
+    resources.register(router)
+    collections.register(router)
+    composite.register(router)
+    query.register(router)
+    sobjects.register(router)

@@ -1,0 +1,443 @@
+"""Validated reads and writes of records, with system fields and the recycle bin.
+
+Every method runs inside the caller's transaction (``Database.transaction``), so a
+collection of 200 records, a composite request or a bulk batch commits or rolls back
+as one. Change listeners (``on_change``) see each write inside that same transaction,
+which is where change-data-capture events are recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from lockstep.emulator import ids
+from lockstep.emulator.clock import Clock
+from lockstep.emulator.errors import NotFound, RecordError, SalesforceError
+from lockstep.emulator.schema.model import FieldDef, FieldType, ObjectDef, Schema
+from lockstep.emulator.store.db import Database
+from lockstep.emulator.store.derive import derive
+from lockstep.emulator.store.layout import format_datetime, q, rollup_sql, stored_fields, to_json
+from lockstep.emulator.store.values import to_stored
+
+RECYCLE_BIN_DAYS = 15
+SYSTEM_FIELDS = frozenset(
+    {
+        "id",
+        "isdeleted",
+        "createddate",
+        "createdbyid",
+        "lastmodifieddate",
+        "lastmodifiedbyid",
+        "systemmodstamp",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed-with-the-transaction write, for listeners such as CDC."""
+
+    object: str
+    record_id: str
+    kind: str  # CREATE | UPDATE | DELETE | UNDELETE
+    values: Mapping[str, Any]
+    changed_fields: tuple[str, ...]
+    user_id: str
+    stamp: datetime
+
+
+ChangeListener = Callable[[Change], None]
+
+
+class RecordStore:
+    """Create, read, update, delete and find records of any object in the schema."""
+
+    def __init__(self, db: Database, clock: Clock, pod: str) -> None:
+        self.db = db
+        self.schema: Schema = db.schema
+        self.clock = clock
+        self.pod = pod
+        self.listeners: list[ChangeListener] = []
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def object(self, name: str) -> ObjectDef:
+        """The object called ``name`` or a 404 NOT_FOUND naming it."""
+        obj = self.schema.get(name)
+        if obj is None:
+            raise NotFound("The requested resource does not exist")
+        return obj
+
+    def object_of_id(self, record_id: str) -> ObjectDef | None:
+        return self.schema.by_prefix(record_id[:3])
+
+    def new_id(self, obj: ObjectDef) -> str:
+        return ids.make_id(obj.key_prefix, self.pod, self.db.next_counter(obj.key_prefix))
+
+    def _row(self, obj: ObjectDef, record_id: str) -> dict[str, Any] | None:
+        cur = self.db.conn.execute(f'SELECT * FROM {q(obj.name)} WHERE "Id" = ?', (record_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+    def get(
+        self,
+        obj: ObjectDef,
+        record_id: str,
+        fields: Sequence[str] | None = None,
+        *,
+        api_version: str = "59.0",
+        include_deleted: bool = False,
+    ) -> dict[str, Any]:
+        """One record in its JSON form; 404 when absent or in the recycle bin."""
+        rid = _canonical_id(record_id)
+        if rid is None or rid[:3] != obj.key_prefix:
+            raise NotFound()
+        wanted = self._select_fields(obj, fields)
+        cols = ", ".join(rollup_sql(obj, f, "t") if f.rollup else f"t.{q(f.name)}" for f in wanted)
+        row = self.db.conn.execute(
+            f'SELECT t."IsDeleted", {cols} FROM {q(obj.name)} t WHERE t."Id" = ?', (rid,)
+        ).fetchone()
+        if row is None or (row[0] and not include_deleted):
+            raise NotFound()
+        out: dict[str, Any] = {
+            "attributes": {"type": obj.name, "url": record_url(api_version, obj.name, rid)}
+        }
+        for f, value in zip(wanted, row[1:], strict=True):
+            out[f.name] = to_json(f, value)
+        return out
+
+    def _select_fields(self, obj: ObjectDef, fields: Sequence[str] | None) -> list[FieldDef]:
+        if not fields:
+            return list(obj.fields.values())
+        out = []
+        for name in fields:
+            f = obj.field(name.strip())
+            if f is None:
+                raise SalesforceError(
+                    "INVALID_FIELD",
+                    f"No such column '{name.strip()}' on sobject of type {obj.name}",
+                )
+            out.append(f)
+        return out
+
+    def find_by_field(self, obj: ObjectDef, field: FieldDef, value: Any) -> list[str]:
+        """Ids of live records whose ``field`` equals ``value`` (case-insensitive for text)."""
+        stored = value if field.type is FieldType.ID else to_stored(field, value)
+        if field.type is FieldType.ID:
+            stored = _canonical_id(str(value))
+            if stored is None:
+                return []
+        rows = self.db.conn.execute(
+            f'SELECT "Id" FROM {q(obj.name)} WHERE {q(field.name)} = ? AND "IsDeleted" = 0',
+            (stored,),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def exists(
+        self, record_id: str, include_deleted: bool = False
+    ) -> tuple[ObjectDef, bool] | None:
+        """(object, is_deleted) for an id, or None when no such record exists."""
+        obj = self.object_of_id(record_id)
+        if obj is None:
+            return None
+        row = self.db.conn.execute(
+            f'SELECT "IsDeleted" FROM {q(obj.name)} WHERE "Id" = ?', (record_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return obj, bool(row[0])
+
+    # -- writes -----------------------------------------------------------------------
+
+    def create(
+        self, obj: ObjectDef, body: Mapping[str, Any], user_id: str, *, record_id: str | None = None
+    ) -> str:
+        """Insert a record; returns its new id. Raises RecordError on a validation failure."""
+        if not obj.createable:
+            raise SalesforceError(
+                "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support insert"
+            )
+        values = self._convert(obj, body, creating=True)
+        for f in obj.fields.values():
+            if f.name not in values and f.default is not None and f.rollup is None:
+                values[f.name] = to_stored(f, f.default)
+        if obj.field("OwnerId") is not None and not values.get("OwnerId"):
+            values["OwnerId"] = user_id
+        stamp = self.clock.stamp()
+        text = format_datetime(stamp)
+        rid = record_id or self.new_id(obj)
+        values.update(
+            Id=rid,
+            IsDeleted=0,
+            CreatedDate=text,
+            CreatedById=user_id,
+            LastModifiedDate=text,
+            LastModifiedById=user_id,
+            SystemModstamp=text,
+        )
+        if obj.custom and values.get("Name") is None and obj.field("Name") is not None:
+            values["Name"] = rid
+        derive(self, obj, values, None)
+        self._check_required(obj, values)
+        self._check_references(obj, values)
+        self._check_unique(obj, values, None)
+        cols = list(values)
+        self.db.conn.execute(
+            f"INSERT INTO {q(obj.name)} ({', '.join(q(c) for c in cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})",
+            [values[c] for c in cols],
+        )
+        self._notify(Change(obj.name, rid, "CREATE", values, tuple(cols), user_id, stamp))
+        return rid
+
+    def update(self, obj: ObjectDef, record_id: str, body: Mapping[str, Any], user_id: str) -> None:
+        """Update a live record; 404 when it does not exist, ENTITY_IS_DELETED when recycled."""
+        if not obj.updateable:
+            raise SalesforceError(
+                "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support update"
+            )
+        rid = self._require_live(obj, record_id)
+        current = self._row(obj, rid)
+        assert current is not None
+        values = self._convert(obj, body, creating=False)
+        stamp = self.clock.stamp()
+        text = format_datetime(stamp)
+        merged = {**current, **values}
+        derive(self, obj, merged, current)
+        changes = {k: v for k, v in merged.items() if current.get(k) != v}
+        self._check_required(obj, merged)
+        self._check_references(obj, changes)
+        self._check_unique(obj, changes, rid)
+        changes.update(LastModifiedDate=text, LastModifiedById=user_id, SystemModstamp=text)
+        cols = list(changes)
+        self.db.conn.execute(
+            f'UPDATE {q(obj.name)} SET {", ".join(q(c) + " = ?" for c in cols)} WHERE "Id" = ?',
+            [*(changes[c] for c in cols), rid],
+        )
+        self._notify(Change(obj.name, rid, "UPDATE", changes, tuple(cols), user_id, stamp))
+
+    def delete(self, obj: ObjectDef, record_id: str, user_id: str) -> None:
+        """Move a record (and its master-detail children) to the recycle bin."""
+        if not obj.deletable:
+            raise SalesforceError(
+                "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support delete"
+            )
+        rid = self._require_live(obj, record_id)
+        self._soft_delete(obj, rid, user_id)
+
+    def _soft_delete(self, obj: ObjectDef, rid: str, user_id: str) -> None:
+        stamp = self.clock.stamp()
+        text = format_datetime(stamp)
+        self.db.conn.execute(
+            f'UPDATE {q(obj.name)} SET "IsDeleted" = 1, "SystemModstamp" = ?, '
+            f'"LastModifiedById" = ? WHERE "Id" = ?',
+            (text, user_id, rid),
+        )
+        self.db.conn.execute(
+            "INSERT INTO _deleted (id, object, deleted_date) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET deleted_date = excluded.deleted_date",
+            (rid, obj.name, text),
+        )
+        self._notify(Change(obj.name, rid, "DELETE", {}, (), user_id, stamp))
+        for rel in obj.child_relationships:
+            if not rel.cascade_delete:
+                continue
+            child = self.schema.get(rel.child_object)
+            assert child is not None
+            rows = self.db.conn.execute(
+                f'SELECT "Id" FROM {q(child.name)} WHERE {q(rel.field)} = ? AND "IsDeleted" = 0',
+                (rid,),
+            ).fetchall()
+            for (child_id,) in rows:
+                self._soft_delete(child, child_id, user_id)
+
+    def undelete(self, record_id: str, user_id: str) -> ObjectDef:
+        """Restore a record from the recycle bin."""
+        rid = _canonical_id(record_id)
+        found = self.exists(rid) if rid else None
+        if rid is None or found is None:
+            raise NotFound()
+        obj, deleted = found
+        if not deleted:
+            raise SalesforceError("UNDELETE_FAILED", "Entity is not in the recycle bin")
+        row = self._row(obj, rid)
+        assert row is not None
+        self._check_unique(obj, {k: v for k, v in row.items() if k != "Id"}, rid)
+        stamp = self.clock.stamp()
+        text = format_datetime(stamp)
+        self.db.conn.execute(
+            f'UPDATE {q(obj.name)} SET "IsDeleted" = 0, "SystemModstamp" = ?, '
+            f'"LastModifiedDate" = ?, "LastModifiedById" = ? WHERE "Id" = ?',
+            (text, text, user_id, rid),
+        )
+        self.db.conn.execute("DELETE FROM _deleted WHERE id = ?", (rid,))
+        row.update(IsDeleted=0, SystemModstamp=text)
+        self._notify(Change(obj.name, rid, "UNDELETE", row, tuple(row), user_id, stamp))
+        return obj
+
+    def hard_delete(self, obj: ObjectDef, record_id: str) -> None:
+        """Remove a record for good (Bulk hardDelete, recycle-bin purge)."""
+        self.db.conn.execute(f'DELETE FROM {q(obj.name)} WHERE "Id" = ?', (record_id,))
+        self.db.conn.execute("DELETE FROM _deleted WHERE id = ?", (record_id,))
+
+    def purge_recycle_bin(self) -> int:
+        """Hard-delete what has been in the recycle bin longer than 15 days."""
+        cutoff = format_datetime(self.clock.now() - timedelta(days=RECYCLE_BIN_DAYS))
+        rows = self.db.conn.execute(
+            "SELECT id, object FROM _deleted WHERE deleted_date < ?", (cutoff,)
+        ).fetchall()
+        for rid, name in rows:
+            obj = self.schema.get(name)
+            if obj is not None:
+                self.hard_delete(obj, rid)
+        return len(rows)
+
+    # -- windows (getUpdated / getDeleted) --------------------------------------------
+
+    def updated_ids(self, obj: ObjectDef, start: str, end: str) -> list[str]:
+        rows = self.db.conn.execute(
+            f'SELECT "Id" FROM {q(obj.name)} WHERE "SystemModstamp" >= ? '
+            f'AND "SystemModstamp" < ? AND "IsDeleted" = 0 ORDER BY "SystemModstamp"',
+            (start, end),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def deleted_records(self, obj: ObjectDef, start: str, end: str) -> list[tuple[str, str]]:
+        return [
+            (r[0], r[1])
+            for r in self.db.conn.execute(
+                "SELECT id, deleted_date FROM _deleted WHERE object = ? AND deleted_date >= ? "
+                "AND deleted_date < ? ORDER BY deleted_date",
+                (obj.name, start, end),
+            )
+        ]
+
+    def count(self, obj: ObjectDef) -> int:
+        row = self.db.conn.execute(
+            f'SELECT COUNT(*) FROM {q(obj.name)} WHERE "IsDeleted" = 0'
+        ).fetchone()
+        return int(row[0])
+
+    # -- checks -----------------------------------------------------------------------
+
+    def _require_live(self, obj: ObjectDef, record_id: str) -> str:
+        rid = _canonical_id(record_id)
+        if rid is None or rid[:3] != obj.key_prefix:
+            if rid is None:
+                raise SalesforceError("MALFORMED_ID", f"Malformed id: {record_id}", status=400)
+            raise NotFound(
+                f"Provided external ID field does not exist or is not accessible: {record_id}"
+            )
+        found = self.exists(rid)
+        if found is None:
+            raise NotFound()
+        if found[1]:
+            raise SalesforceError("ENTITY_IS_DELETED", "entity is deleted", status=404)
+        return rid
+
+    def _convert(
+        self, obj: ObjectDef, body: Mapping[str, Any], *, creating: bool
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in body.items():
+            if key == "attributes":
+                continue
+            f = obj.field(key)
+            if f is None:
+                raise RecordError(
+                    "INVALID_FIELD",
+                    f"No such column '{key}' on sobject of type {obj.name}",
+                    fields=[key],
+                )
+            if not (f.createable if creating else f.updateable) or f.rollup is not None:
+                verb = "create" if creating else "update"
+                raise RecordError(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    f"Unable to {verb} fields: {f.name}. Please check the security settings "
+                    f"of this field and verify that it is read/write for your profile or "
+                    f"permission set.",
+                    fields=[f.name],
+                )
+            out[f.name] = to_stored(f, value)
+        return out
+
+    def _check_required(self, obj: ObjectDef, values: Mapping[str, Any]) -> None:
+        missing = [
+            f.name
+            for f in obj.fields.values()
+            if f.required and f.createable and values.get(f.name) in (None, "")
+        ]
+        if missing:
+            raise RecordError(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                fields=missing,
+            )
+
+    def _check_references(self, obj: ObjectDef, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            f = obj.field(name)
+            if f is None or f.type is not FieldType.REFERENCE or value is None:
+                continue
+            if name in ("CreatedById", "LastModifiedById"):
+                continue
+            target = self.object_of_id(value)
+            if target is None or target.name not in f.reference_to:
+                raise RecordError(
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    f"{f.label or f.name}: id value of incorrect type: {value}",
+                    fields=[f.name],
+                )
+            found = self.exists(value)
+            if found is None or found[1]:
+                raise RecordError(
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    "invalid cross reference id",
+                    fields=[f.name],
+                )
+
+    def _check_unique(self, obj: ObjectDef, values: Mapping[str, Any], own_id: str | None) -> None:
+        for name, value in values.items():
+            f = obj.field(name)
+            if f is None or value is None or not (f.unique or (f.external_id and f.unique)):
+                continue
+            row = self.db.conn.execute(
+                f'SELECT "Id" FROM {q(obj.name)} WHERE {q(f.name)} = ? AND "IsDeleted" = 0 '
+                f'AND "Id" IS NOT ?',
+                (value, own_id),
+            ).fetchone()
+            if row is not None:
+                raise RecordError(
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: {f.name} duplicates value on record with id: {row[0]}",
+                    fields=[f.name],
+                )
+
+    def _notify(self, change: Change) -> None:
+        for listener in self.listeners:
+            listener(change)
+
+
+def _canonical_id(record_id: str) -> str | None:
+    try:
+        return ids.to18(record_id)
+    except ValueError:
+        return None
+
+
+def record_url(api_version: str, object_name: str, record_id: str) -> str:
+    return f"/services/data/v{api_version}/sobjects/{object_name}/{record_id}"
+
+
+def canonical_id(record_id: str) -> str | None:
+    """The 18-character form of an id, or None when it is not id-shaped."""
+    return _canonical_id(record_id)
+
+
+def iter_fields(obj: ObjectDef) -> Iterable[FieldDef]:
+    return stored_fields(obj)

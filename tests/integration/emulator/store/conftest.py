@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from lockstep.emulator.org import Org, OrgSettings
+
+
+@pytest.fixture
+def org() -> Iterator[Org]:
+    org = Org(OrgSettings(), None)
+    yield org
+    org.close()
