@@ -7,9 +7,10 @@ every response.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class FieldType(StrEnum):
@@ -132,6 +133,15 @@ class CaseInsensitiveMap(Mapping[str, "FieldDef"]):
     def __getitem__(self, key: str) -> FieldDef:
         return self._lower[key.lower()]
 
+    def get(self, key: str, default: FieldDef | None = None) -> FieldDef | None:  # type: ignore[override]
+        return self._lower.get(key.lower(), default)
+
+    def values(self) -> ValuesView[FieldDef]:
+        return self._items.values()
+
+    def items(self) -> ItemsView[str, FieldDef]:
+        return self._items.items()
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._lower
 
@@ -204,6 +214,27 @@ class ObjectDef:
             if rel.relationship_name.lower() == lowered:
                 return rel
         return None
+
+    @cached_property
+    def required_fields(self) -> tuple[FieldDef, ...]:
+        """Fields a client must give a value on create (checked on every write)."""
+        return tuple(f for f in self.fields.values() if f.required and f.createable)
+
+    @cached_property
+    def defaulted_fields(self) -> tuple[FieldDef, ...]:
+        return tuple(f for f in self.fields.values() if f.default is not None and not f.rollup)
+
+    @cached_property
+    def writable_references(self) -> tuple[FieldDef, ...]:
+        """Reference fields a client can set (system audit fields excluded)."""
+        audit = {"CreatedById", "LastModifiedById"}
+        return tuple(
+            f for f in self.fields.values() if f.type is FieldType.REFERENCE and f.name not in audit
+        )
+
+    @cached_property
+    def unique_fields(self) -> tuple[FieldDef, ...]:
+        return tuple(f for f in self.fields.values() if f.unique)
 
     @property
     def name_field(self) -> FieldDef | None:

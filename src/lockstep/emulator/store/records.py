@@ -8,6 +8,7 @@ which is where change-data-capture events are recorded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -163,8 +164,8 @@ class RecordStore:
                 "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support insert"
             )
         values = self._convert(obj, body, creating=True)
-        for f in obj.fields.values():
-            if f.name not in values and f.default is not None and f.rollup is None:
+        for f in obj.defaulted_fields:
+            if f.name not in values:
                 values[f.name] = to_stored(f, f.default)
         if obj.field("OwnerId") is not None and not values.get("OwnerId"):
             values["OwnerId"] = user_id
@@ -184,14 +185,10 @@ class RecordStore:
             values["Name"] = rid
         derive(self, obj, values, None)
         self._check_required(obj, values)
-        self._check_references(obj, values)
+        self._check_references(obj, values, user_id)
         self._check_unique(obj, values, None)
-        cols = list(values)
-        self.db.conn.execute(
-            f"INSERT INTO {q(obj.name)} ({', '.join(q(c) for c in cols)}) "
-            f"VALUES ({', '.join('?' for _ in cols)})",
-            [values[c] for c in cols],
-        )
+        cols = tuple(values)
+        self.db.conn.execute(_insert_sql(obj.name, cols), [values[c] for c in cols])
         self._notify(Change(obj.name, rid, "CREATE", values, tuple(cols), user_id, stamp))
         return rid
 
@@ -367,11 +364,7 @@ class RecordStore:
         return out
 
     def _check_required(self, obj: ObjectDef, values: Mapping[str, Any]) -> None:
-        missing = [
-            f.name
-            for f in obj.fields.values()
-            if f.required and f.createable and values.get(f.name) in (None, "")
-        ]
+        missing = [f.name for f in obj.required_fields if values.get(f.name) in (None, "")]
         if missing:
             raise RecordError(
                 "REQUIRED_FIELD_MISSING",
@@ -379,12 +372,16 @@ class RecordStore:
                 fields=missing,
             )
 
-    def _check_references(self, obj: ObjectDef, values: Mapping[str, Any]) -> None:
-        for name, value in values.items():
-            f = obj.field(name)
-            if f is None or f.type is not FieldType.REFERENCE or value is None:
-                continue
-            if name in ("CreatedById", "LastModifiedById"):
+    def _check_references(
+        self, obj: ObjectDef, values: Mapping[str, Any], acting_user: str | None = None
+    ) -> None:
+        """Every reference points at a live record of a type the field allows.
+
+        The acting user is known to exist, so owner fields set to it skip the lookup.
+        """
+        for f in obj.writable_references:
+            value = values.get(f.name)
+            if value is None or value == acting_user:
                 continue
             target = self.object_of_id(value)
             if target is None or target.name not in f.reference_to:
@@ -402,9 +399,9 @@ class RecordStore:
                 )
 
     def _check_unique(self, obj: ObjectDef, values: Mapping[str, Any], own_id: str | None) -> None:
-        for name, value in values.items():
-            f = obj.field(name)
-            if f is None or value is None or not (f.unique or (f.external_id and f.unique)):
+        for f in obj.unique_fields:
+            value = values.get(f.name)
+            if value is None:
                 continue
             row = self.db.conn.execute(
                 f'SELECT "Id" FROM {q(obj.name)} WHERE {q(f.name)} = ? AND "IsDeleted" = 0 '
@@ -421,6 +418,14 @@ class RecordStore:
     def _notify(self, change: Change) -> None:
         for listener in self.listeners:
             listener(change)
+
+
+@functools.lru_cache(maxsize=1024)
+def _insert_sql(table: str, cols: tuple[str, ...]) -> str:
+    return (
+        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in cols)}) "
+        f"VALUES ({', '.join('?' for _ in cols)})"
+    )
 
 
 def _canonical_id(record_id: str) -> str | None:
