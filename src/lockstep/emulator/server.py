@@ -12,6 +12,7 @@ is 0.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import os
@@ -123,6 +124,7 @@ def _run(org: Org, options: ServeOptions, tls: TlsFiles) -> int:
     )
     server = _Server(config, lambda: _announce(startup_info(org, options, tls, url)))
     _stop_on_signals(server)
+    _tune_gc()
     try:
         server.run(sockets=[sock])
     except (OSError, ssl.SSLError) as exc:
@@ -198,6 +200,20 @@ def _announce(info: dict[str, Any]) -> None:
     sys.stdout.write(orjson.dumps(info).decode() + "\n")
     sys.stdout.flush()
     log.info("listening on %s", info["instance_url"])
+
+
+def _tune_gc() -> None:
+    """Keep the cyclic collector off the hot path.
+
+    A page of query results allocates thousands of short-lived dicts, none in a cycle
+    (reference counting frees them). With the default gen-0 threshold of 700 the
+    collector runs every few records and walks the whole live heap, doubling the cost
+    of shaping rows; measured in bench/emulator_bench.py. What exists at start-up is
+    frozen out of collection, and gen 0 is collected about seventy times less often.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 50)
 
 
 def _bind(host: str, port: int) -> socket.socket:

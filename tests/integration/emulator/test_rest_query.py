@@ -3,6 +3,7 @@ daily request allocation running out."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -143,3 +144,36 @@ def test_exhausted_daily_allocation_is_403() -> None:
         assert caught.value.status == 403
         assert caught.value.content[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
         assert sf.api_usage["api-usage"].used == 5
+
+
+def test_concurrent_paging_returns_every_row_exactly_once(
+    emulator: EmulatorInfo, tagged: tuple[str, list[str]]
+) -> None:
+    """Paged queries on several connections at once, each read to the end straight
+    away: the server's read-ahead must never skip, repeat or corrupt a page."""
+    tag, ids = tagged
+    failures: list[str] = []
+
+    def page_through(worker: int) -> None:
+        sf = connect(emulator)
+        sf.headers["Sforce-Query-Options"] = "batchSize=200"
+        for round_ in range(6):
+            try:
+                got = [
+                    r["Id"]
+                    for r in sf.query_all_iter(
+                        f"SELECT Id FROM Account WHERE Site = '{tag}' ORDER BY Name"
+                    )
+                ]
+            except Exception as exc:  # collected and asserted below
+                failures.append(f"worker {worker} round {round_}: {exc!r}")
+                return
+            if got != ids:
+                failures.append(f"worker {worker} round {round_}: {len(got)} rows, not in order")
+
+    threads = [threading.Thread(target=page_through, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

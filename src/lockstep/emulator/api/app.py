@@ -10,15 +10,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 import orjson
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from lockstep.emulator import soql
 from lockstep.emulator.api import auth, rest
 from lockstep.emulator.api.context import ApiContext
 from lockstep.emulator.api.credentials import instance_url
@@ -33,13 +35,21 @@ log = logging.getLogger("lockstep.emulator")
 _VERSION = re.compile(r"^v(\d{2})\.0$")
 
 
+async def _on_loop(hook: Callable[[], None]) -> None:
+    """Run an after-response hook on the event loop thread, where every handler runs,
+    so it never interleaves with the next request's handler."""
+    hook()
+
+
 def render(reply: Reply, extra_headers: dict[str, str] | None = None) -> Response:
     headers = {**reply.headers, **(extra_headers or {})}
+    after = BackgroundTask(_on_loop, reply.after) if reply.after is not None else None
     if reply.raw is not None:
-        return Response(reply.raw, reply.status, headers, reply.media_type)
+        return Response(reply.raw, reply.status, headers, reply.media_type, background=after)
     if reply.body is None and reply.status in (204, 304):
-        return Response(b"", reply.status, headers)
-    return Response(orjson.dumps(reply.body), reply.status, headers, reply.media_type)
+        return Response(b"", reply.status, headers, background=after)
+    body = orjson.dumps(reply.body)
+    return Response(body, reply.status, headers, reply.media_type, background=after)
 
 
 def build_app(org: Org) -> Starlette:
@@ -51,6 +61,7 @@ def build_app(org: Org) -> Starlette:
     )
     router = Router()
     rest.register(router)
+    soql.parse("SELECT Id FROM Account")  # build the parser now, not on a client's first query
     ctx = ApiContext(org=org, usage=usage, router=router, started_at=org.clock.now())
 
     async def versions(request: Request) -> Response:

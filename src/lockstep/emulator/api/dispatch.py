@@ -59,6 +59,13 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     media_type: str = "application/json;charset=UTF-8"
+    after: Callable[[], None] | None = None  # run once the response has been sent
+
+    def json_body(self) -> Any:
+        """The body as JSON values, whether the handler built them or encoded them."""
+        if self.raw is not None and self.media_type.startswith("application/json"):
+            return orjson.loads(self.raw)
+        return self.body
 
 
 Handler = Callable[["ApiContext", Call, dict[str, str]], Reply]

@@ -129,6 +129,7 @@ def composite(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
                 reply = ctx.router.dispatch(ctx, sc)
             except SalesforceError as exc:
                 reply, sc = Reply(exc.status, [exc.as_rest()]), call
+            reply.body = reply.json_body()
             out.append(
                 {
                     "body": reply.body,
@@ -204,7 +205,7 @@ def batch(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
             reply = ctx.router.dispatch(ctx, sc)
         except SalesforceError as exc:
             reply = Reply(exc.status, [exc.as_rest()])
-        results.append({"statusCode": reply.status, "result": reply.body})
+        results.append({"statusCode": reply.status, "result": reply.json_body()})
         if reply.status >= 400 and halt:
             halted = True
     has_errors = any(r["statusCode"] >= 400 for r in results)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from lockstep.emulator import soql
 from lockstep.emulator.api.dispatch import Call, Reply, Router
@@ -20,37 +25,57 @@ MAX_BATCH = 2000
 _BATCH = re.compile(r"batchSize\s*=\s*(\d+)", re.I)
 
 
+@dataclass(frozen=True)
+class EncodedPage:
+    """Up to a page of records, already encoded as a JSON array."""
+
+    count: int
+    records: bytes
+
+
 class OwnedCursor:
     """A SOQL cursor together with the read connection it alone uses.
 
-    After a page is served, the next one is read ahead on a worker thread
-    (``read_ahead``), so the server shapes page N+1 while the client is still parsing
-    page N. Only one thread touches the connection at a time: every other use waits
-    for the read-ahead first.
+    After a page is served, the next one is read ahead and encoded on a worker thread
+    (``read_ahead``), so the server prepares page N+1 while the client is still
+    parsing page N. Only one thread touches the connection at a time: every other
+    use waits for the read-ahead first.
     """
 
     def __init__(self, cursor: soql.QueryCursor, conn: sqlite3.Connection) -> None:
         self._cursor = cursor
         self._conn = conn
-        self._ahead: Future[list[dict[str, Any]]] | None = None
+        self._ahead: Future[EncodedPage] | None = None
         self._ahead_size = 0
+        self._lock = threading.Lock()
         self.total_size = cursor.total_size
 
-    def fetch(self, n: int) -> list[dict[str, Any]]:
+    def _encode(self, n: int) -> EncodedPage:
+        with self._lock:
+            rows = self._cursor.fetch(n)
+        return EncodedPage(len(rows), orjson.dumps(rows))
+
+    def fetch_page(self, n: int) -> EncodedPage:
+        """The next (up to) ``n`` records, encoded."""
         ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            rows = ahead.result()
-            if self._ahead_size == n:
-                return rows
-            return rows + self._cursor.fetch(n - len(rows)) if n > len(rows) else rows
-        fetched: list[dict[str, Any]] = self._cursor.fetch(n)
-        return fetched
+        if ahead is None:
+            return self._encode(n)
+        page = ahead.result()
+        if self._ahead_size == n or page.count < self._ahead_size:
+            return page
+        rows = orjson.loads(page.records)
+        rows += self._cursor.fetch(n - page.count) if n > page.count else []
+        return EncodedPage(len(rows[:n]), orjson.dumps(rows[:n]))
+
+    def fetch(self, n: int) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = orjson.loads(self.fetch_page(n).records)
+        return rows
 
     def read_ahead(self, n: int) -> None:
-        """Start fetching the next ``n`` records in the background."""
+        """Start fetching and encoding the next ``n`` records in the background."""
         if self._ahead is None and not self._cursor.done:
             self._ahead_size = n
-            self._ahead = _READ_AHEAD.submit(self._cursor.fetch, n)
+            self._ahead = _READ_AHEAD.submit(self._encode, n)
 
     @property
     def done(self) -> bool:
@@ -63,7 +88,8 @@ class OwnedCursor:
         try:
             if ahead is not None:
                 ahead.exception()
-            self._cursor.close()
+            with self._lock:
+                self._cursor.close()
         finally:
             self._conn.close()
 
@@ -99,25 +125,32 @@ def open_query(ctx: ApiContext, call: Call, text: str, *, include_deleted: bool)
 def page(
     ctx: ApiContext, call: Call, cursor: OwnedCursor, size: int, position: int, locator: str | None
 ) -> Reply:
-    records = cursor.fetch(size)
-    body: dict[str, Any] = {"totalSize": cursor.total_size, "done": True, "records": records}
+    chunk = cursor.fetch_page(size)
+    head: dict[str, Any] = {"totalSize": cursor.total_size, "done": True}
+    after: Callable[[], None] | None = None
     if cursor.done:
         if locator:
             ctx.locators.drop(locator)
         else:
             cursor.close()
-        return Reply(200, body)
-    position += len(records)
-    if locator is None:
-        locator = ctx.locators.add(cursor, size, position)
     else:
-        found = ctx.locators.take(locator)
-        if found is not None:
-            found.position = position
-    cursor.read_ahead(size)
-    body["done"] = False
-    body["nextRecordsUrl"] = f"/services/data/v{call.version}/query/{locator}-{position}"
-    return Reply(200, body)
+        position += chunk.count
+        if locator is None:
+            locator = ctx.locators.add(cursor, size, position)
+        else:
+            found = ctx.locators.take(locator)
+            if found is not None:
+                found.position = position
+        head["done"] = False
+        head["nextRecordsUrl"] = f"/services/data/v{call.version}/query/{locator}-{position}"
+
+        # Read ahead only once this page is on the wire: shaping rows holds the GIL,
+        # and doing it while the response is written delays the response itself.
+        def after() -> None:
+            cursor.read_ahead(size)
+
+    raw = orjson.dumps(head)[:-1] + b',"records":' + chunk.records + b"}"
+    return Reply(200, raw=raw, after=after)
 
 
 def run_query(ctx: ApiContext, call: Call, p: dict[str, str], include_deleted: bool) -> Reply:
