@@ -19,9 +19,10 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from lockstep.emulator import soql
-from lockstep.emulator.api import auth, rest
+from lockstep.emulator.api import admin, auth, bulk1, faults, rest, streaming
 from lockstep.emulator.api.context import ApiContext
 from lockstep.emulator.api.credentials import instance_url
 from lockstep.emulator.api.dispatch import Call, Reply, Router, error_reply
@@ -52,7 +53,7 @@ def render(reply: Reply, extra_headers: dict[str, str] | None = None) -> Respons
     return Response(body, reply.status, headers, reply.media_type, background=after)
 
 
-def build_app(org: Org) -> Starlette:
+def build_app(org: Org) -> ASGIApp:
     """The ASGI app serving one org."""
     used = int(org.db.get_meta("api:used") or "0")
     start = org.db.get_meta("api:window_start")
@@ -108,6 +109,9 @@ def build_app(org: Org) -> Starlette:
         Route("/services/data/{version}", data, methods=_ALL),
         Route("/services/data/{version}/{path:path}", data, methods=_ALL),
         *auth.routes(org),
+        *admin.routes(ctx),
+        *streaming.routes(ctx),
+        *bulk1.routes(ctx),
     ]
 
     @contextlib.asynccontextmanager
@@ -117,7 +121,7 @@ def build_app(org: Org) -> Starlette:
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.ctx = ctx
-    return app
+    return faults.wrap(app, ctx)
 
 
 _ALL = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,8 +22,12 @@ class ApiContext:
     router: Router
     locators: QueryLocators = field(default_factory=QueryLocators)
     started_at: datetime | None = None
+    on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
+        """Stop background work (hooks run last-registered first), then save usage."""
+        for hook in reversed(self.on_close):
+            hook()
         self.locators.close_all()
         org = self.org
         org.db.set_meta("api:used", str(self.usage.used))

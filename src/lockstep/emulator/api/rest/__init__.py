@@ -1,7 +1,7 @@
 """REST handlers under ``/services/data/vNN.0/``, one module per resource family."""
 
 from lockstep.emulator.api.dispatch import Router
-from lockstep.emulator.api.rest import collections, composite, query, resources, sobjects
+from lockstep.emulator.api.rest import collections, composite, jobs, query, resources, sobjects
 
 
 def register(router: Router) -> None:
@@ -9,5 +9,6 @@ def register(router: Router) -> None:
     resources.register(router)
     collections.register(router)
     composite.register(router)
+    jobs.register(router)
     query.register(router)
     sobjects.register(router)
