@@ -119,12 +119,29 @@ def build_app(org: Org) -> ASGIApp:
         yield
         ctx.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: _not_found, 405: _method_not_allowed},
+    )
     app.state.ctx = ctx
     return faults.wrap(app, ctx)
 
 
 _ALL = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"]
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    """No route matched (Starlette's own 404 would be plain text)."""
+    return render(error_reply(NotFound()))
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    error = SalesforceError(
+        "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed.", status=405
+    )
+    return render(error_reply(error))
+
 
 _RELEASES = {
     31: "Summer '14",
