@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from simple_salesforce.api import Salesforce
 
 from lockstep.emulator.client import EmulatorInfo, connect, emulator_session, start_emulator
@@ -61,12 +60,7 @@ def run_emulator_tour(console: Console, accounts: int = 500) -> int:
         )
         tour = Tour(console, connect(emu))
         _run_steps(tour, emu, accounts)
-        table = Table(title="What the demo did", show_lines=False)
-        table.add_column("step")
-        table.add_column("outcome")
-        for title, outcome in tour.steps:
-            table.add_row(title, outcome)
-        console.print(table)
+        console.rule(f"[bold]{len(tour.steps)} steps done[/]")
         console.print(
             f"API calls counted by the emulator: [bold]{tour.calls()}[/] "
             f"(Sforce-Limit-Info on every response)"
