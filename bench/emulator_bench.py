@@ -4,12 +4,15 @@ Measures
 - single-record create latency (p50/p95) through ``sf.Account.create``;
 - sObject Collections inserts (200 records a call) in records/s;
 - query paging over 200,000 Accounts with a selective WHERE, in rows/s, through
-  ``query_all_iter`` (every page a real ``nextRecordsUrl`` round trip).
+  ``query_all_iter`` (every page a real ``nextRecordsUrl`` round trip);
+- Bulk API 2.0: ingest of 200,000 Accounts and extraction of 1,000,000, with the
+  emulator's peak memory for each (``bulk2_bench.py``).
 
 The 200k Accounts are seeded straight into a data directory before the server starts
 (seeding is not what is measured). Prints one JSON object.
 
     .venv/bin/python bench/emulator_bench.py [--accounts 200000] [--collection-records 20000]
+        [--bulk2-records 200000] [--bulk2-query-rows 1000000] [--sections rest,bulk2]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 import orjson
 from simple_salesforce.api import Salesforce
 
+from bulk2_bench import bench_bulk2
 from lockstep.emulator.client import connect, start_emulator
 from lockstep.emulator.org import Org, OrgSettings
 from lockstep.emulator.store.layout import format_datetime, q
@@ -181,7 +185,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=200_000)
     parser.add_argument("--collection-records", type=int, default=20_000)
     parser.add_argument("--single-creates", type=int, default=300)
+    parser.add_argument("--bulk2-records", type=int, default=200_000)
+    parser.add_argument("--bulk2-query-rows", type=int, default=1_000_000)
+    parser.add_argument("--sections", default="rest,bulk2", help="comma-separated: rest, bulk2")
     args = parser.parse_args(argv)
+    sections = set(args.sections.split(","))
+    result: dict[str, Any] = {"benchmark": "emulator"}
+    if "rest" in sections:
+        result.update(_rest_section(args))
+    if "bulk2" in sections:
+        with tempfile.TemporaryDirectory(prefix="lockstep-bench-") as tmp:
+            result["bulk2"] = bench_bulk2(
+                Path(tmp), args.bulk2_records, args.bulk2_query_rows, seed_accounts
+            )
+    json.dump(result, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+def _rest_section(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lockstep-bench-") as tmp:
         data_dir = Path(tmp) / "org"
         t0 = time.perf_counter()
@@ -206,9 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                     sf, UNINDEXED, "unindexed picklist + currency filter matching 45% of rows"
                 ),
             }
-    json.dump(result, sys.stdout, indent=2)
-    print()
-    return 0
+    return result
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""``lockstep emulator serve``: the local Salesforce org (see docs/emulator.md)."""
+"""``lockstep emulator serve``: the local Salesforce org (see docs/emulator.md); the admin
+commands (``stats``, ``faults``, ``refresh``, …) are added from ``emulator_admin``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from lockstep.cli import emulator_admin
 from lockstep.emulator.server import ServeOptions, serve
 
 DEFAULT_DATA_DIR = Path(".lockstep/emulator")
@@ -78,3 +80,6 @@ def serve_command(
         sandbox=sandbox,
     )
     raise typer.Exit(serve(options))
+
+
+emulator_admin.register(emulator_app)

@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 import uvicorn
 
+from lockstep.emulator.api import faults, streaming
 from lockstep.emulator.api.app import build_app
 from lockstep.emulator.org import Credentials, Org, OrgSettings
 from lockstep.emulator.schema.loader import SchemaFileError
@@ -122,7 +123,11 @@ def _run(org: Org, options: ServeOptions, tls: TlsFiles) -> int:
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
-    server = _Server(config, lambda: _announce(startup_info(org, options, tls, url)))
+    server = _Server(
+        config,
+        lambda: _announce(startup_info(org, options, tls, url)),
+        lambda: _stopping(org),
+    )
     _stop_on_signals(server)
     _tune_gc()
     try:
@@ -154,12 +159,24 @@ def startup_info(org: Org, options: ServeOptions, tls: TlsFiles, url: str) -> di
     }
 
 
+def _stopping(org: Org) -> None:
+    """End what would hold up the drain: CometD long polls, requests a fault holds."""
+    streaming.stop(org)
+    faults.stop(org)
+
+
 class _Server(uvicorn.Server):
     """uvicorn's server, telling us once it accepts connections."""
 
-    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        on_started: Callable[[], None],
+        on_stopping: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(config)
         self._on_started = on_started
+        self._on_stopping = on_stopping  # ends long polls, which would hold up the drain
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -173,6 +190,7 @@ class _Server(uvicorn.Server):
         holding an idle pooled connection never sends: every stop would take the whole
         graceful timeout. An idle connection has nothing in flight to lose.
         """
+        self._on_stopping()
         for connection in list(self.server_state.connections):
             cycle = getattr(connection, "cycle", None)
             transport = getattr(connection, "transport", None)

@@ -310,7 +310,7 @@ BAD = [
     ),
     pytest.param(
         "objects:\n  A__c:\n    validation_rules:\n"
-        "      - {name: R, expression: 'ISBLANK(X__c)', message: Needed, field: X__c}\n",
+        "      - {name: R, expression: 'ISBLANK(Name)', message: Needed, field: X__c}\n",
         ["s.yaml:4:72: objects.A__c.validation_rules[0].field: A__c has no field 'X__c'"],
         id="rule-on-unknown-field",
     ),

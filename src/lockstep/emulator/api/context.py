@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from lockstep.emulator.api.locators import QueryLocators
+from lockstep.emulator.api.stats import ApiStats
 from lockstep.emulator.api.usage import ApiUsage
+from lockstep.emulator.faults import FaultEngine
 from lockstep.emulator.org import Org
 
 if TYPE_CHECKING:
+    from lockstep.emulator.api.bulk2.service import Bulk2Jobs
     from lockstep.emulator.api.dispatch import Router
 
 
@@ -23,6 +27,10 @@ class ApiContext:
     locators: QueryLocators = field(default_factory=QueryLocators)
     started_at: datetime | None = None
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    bulk2: Bulk2Jobs | None = None  # Bulk API 2.0 jobs and workers, made on first use
+    faults: FaultEngine = field(default_factory=FaultEngine)  # admin: PUT /_emulator/faults
+    stats: ApiStats = field(default_factory=ApiStats)  # every call, counted by api/faults.py
+    on_refresh: list[Callable[[sqlite3.Connection], None]] = field(default_factory=list)
 
     def close(self) -> None:
         """Stop background work (hooks run last-registered first), then save usage."""

@@ -79,6 +79,8 @@ ORGANIZATION = ObjectSpec(
         readonly(text("TimeZoneSidKey", 40)),
         readonly(text("DefaultLocaleSidKey", 40)),
         readonly(text("PrimaryContact", 80)),
+        readonly(text("NamespacePrefix", 15)),
+        readonly(FieldDef("TrialExpirationDate", T.DATETIME)),
     ),
     has_owner=False,
     createable=False,

@@ -16,7 +16,7 @@ always gives the same ids.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, Field, TypeAdapter
 
 from lockstep.emulator import ids
+from lockstep.emulator.formula import FormulaError, compile_formula
 from lockstep.emulator.schema.build import ObjectSpec, build_schema, merge, system_fields
 from lockstep.emulator.schema.builtins import BUILTINS
 from lockstep.emulator.schema.file_fields import field_def, label_of, name_field, with_r
@@ -101,6 +102,8 @@ def parse_schema(text: str, source: str = "<schema>") -> list[ObjectSpec]:
         _check_object(problems, obj, known)
     for obj in parsed:
         _check_late(problems, obj, known)
+    for obj in parsed:
+        _check_formulas(problems, obj, known)
     if problems.found:
         raise SchemaFileError(problems.messages())
     specs = _specs(parsed)
@@ -238,6 +241,21 @@ def _check_late(problems: Problems, obj: _Object, known: dict[str, _Object]) -> 
         names.add(rule.name.lower())
         if rule.field is not None and rule.field.lower() not in obj.defs:
             problems.add((*loc, "field"), f"{obj.name} has no field '{rule.field}'")
+
+
+def _check_formulas(problems: Problems, obj: _Object, known: dict[str, _Object]) -> None:
+    """Each validation rule's formula parses, names fields that exist, and is a condition."""
+
+    def fields_of(name: str) -> Iterable[FieldDef] | None:
+        found = known.get(name.lower()) or _builtin_object(name)
+        return None if found is None else found.defs.values()
+
+    for i, rule in enumerate(obj.model.validation_rules if obj.model else []):
+        try:
+            compile_formula(rule.expression, obj.name, fields_of)
+        except FormulaError as exc:
+            where = f" (at character {exc.column} of the formula)" if exc.column else ""
+            problems.add((*obj.loc, "validation_rules", i, "expression"), exc.message + where)
 
 
 def _resolve_target(

@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,6 +51,11 @@ class Database:
         self._counters: dict[str, int] = {}
         self._dirty: set[str] = set()
         self._depth = 0
+        self.transactions = 0  # outermost transactions begun: listeners tell them apart by it
+        self.after_commit: list[Callable[[], None]] = []  # run after each outermost COMMIT
+        # Write what a listener buffered, so that it lands in the right savepoint: run
+        # before a savepoint begins or is rolled back, and before COMMIT.
+        self.flushers: list[Callable[[], None]] = []
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -110,11 +115,13 @@ class Database:
         with self.lock:
             if self._depth:
                 name = f"sp{self._depth}"
+                self._flush()
                 self.conn.execute(f"SAVEPOINT {name}")
                 self._depth += 1
                 try:
                     yield self.conn
                 except BaseException:
+                    self._flush()  # written, then rolled back with the rest
                     self.conn.execute(f"ROLLBACK TO {name}")
                     self.conn.execute(f"RELEASE {name}")
                     raise
@@ -125,8 +132,10 @@ class Database:
                 return
             self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self.transactions += 1
             try:
                 yield self.conn
+                self._flush()
                 for name in self._dirty:
                     self.set_meta("counter:" + name, str(self._counters[name]))
                 self._dirty.clear()
@@ -137,6 +146,16 @@ class Database:
                 raise
             finally:
                 self._depth = 0
+            for hook in self.after_commit:
+                hook()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def _flush(self) -> None:
+        for flush in self.flushers:
+            flush()
 
     def last_modstamp(self) -> str | None:
         """The latest SystemModstamp in any table (the clock never goes below it)."""

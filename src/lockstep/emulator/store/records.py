@@ -21,6 +21,7 @@ from lockstep.emulator.schema.model import FieldDef, FieldType, ObjectDef, Schem
 from lockstep.emulator.store.db import Database
 from lockstep.emulator.store.derive import derive
 from lockstep.emulator.store.layout import format_datetime, q, rollup_sql, stored_fields, to_json
+from lockstep.emulator.store.rules import check_rules
 from lockstep.emulator.store.values import to_stored
 
 RECYCLE_BIN_DAYS = 15
@@ -62,6 +63,8 @@ class RecordStore:
         self.clock = clock
         self.pod = pod
         self.listeners: list[ChangeListener] = []
+        self._stamp_tx = -1
+        self._tx_stamp = clock.stamp()
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -74,6 +77,20 @@ class RecordStore:
 
     def object_of_id(self, record_id: str) -> ObjectDef | None:
         return self.schema.by_prefix(record_id[:3])
+
+    def stamp(self) -> datetime:
+        """The time of the current transaction's writes.
+
+        Salesforce stamps one transaction once: every record a call writes shares its
+        SystemModstamp, and stamps strictly increase from one transaction to the next.
+        Giving each record its own millisecond instead would run the stamps ahead of
+        real time under load, and cursor-based readers that stop at "now" would lag.
+        """
+        tx = self.db.transactions if self.db.in_transaction else -1
+        if tx < 0 or tx != self._stamp_tx:
+            self._stamp_tx = tx
+            self._tx_stamp = self.clock.stamp()
+        return self._tx_stamp
 
     def new_id(self, obj: ObjectDef) -> str:
         return ids.make_id(obj.key_prefix, self.pod, self.db.next_counter(obj.key_prefix))
@@ -169,7 +186,7 @@ class RecordStore:
                 values[f.name] = to_stored(f, f.default)
         if obj.field("OwnerId") is not None and not values.get("OwnerId"):
             values["OwnerId"] = user_id
-        stamp = self.clock.stamp()
+        stamp = self.stamp()
         text = format_datetime(stamp)
         rid = record_id or self.new_id(obj)
         values.update(
@@ -186,6 +203,7 @@ class RecordStore:
         derive(self, obj, values, None)
         self._check_required(obj, values)
         self._check_references(obj, values, user_id)
+        check_rules(self, obj, values, None)
         self._check_unique(obj, values, None)
         cols = tuple(values)
         self.db.conn.execute(_insert_sql(obj.name, cols), [values[c] for c in cols])
@@ -202,13 +220,14 @@ class RecordStore:
         current = self._row(obj, rid)
         assert current is not None
         values = self._convert(obj, body, creating=False)
-        stamp = self.clock.stamp()
+        stamp = self.stamp()
         text = format_datetime(stamp)
         merged = {**current, **values}
         derive(self, obj, merged, current)
         changes = {k: v for k, v in merged.items() if current.get(k) != v}
         self._check_required(obj, merged)
         self._check_references(obj, changes)
+        check_rules(self, obj, merged, current)
         self._check_unique(obj, changes, rid)
         changes.update(LastModifiedDate=text, LastModifiedById=user_id, SystemModstamp=text)
         cols = list(changes)
@@ -228,7 +247,7 @@ class RecordStore:
         self._soft_delete(obj, rid, user_id)
 
     def _soft_delete(self, obj: ObjectDef, rid: str, user_id: str) -> None:
-        stamp = self.clock.stamp()
+        stamp = self.stamp()
         text = format_datetime(stamp)
         self.db.conn.execute(
             f'UPDATE {q(obj.name)} SET "IsDeleted" = 1, "SystemModstamp" = ?, '
@@ -265,7 +284,7 @@ class RecordStore:
         row = self._row(obj, rid)
         assert row is not None
         self._check_unique(obj, {k: v for k, v in row.items() if k != "Id"}, rid)
-        stamp = self.clock.stamp()
+        stamp = self.stamp()
         text = format_datetime(stamp)
         self.db.conn.execute(
             f'UPDATE {q(obj.name)} SET "IsDeleted" = 0, "SystemModstamp" = ?, '

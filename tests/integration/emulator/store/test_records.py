@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lockstep.emulator.errors import RecordError, SalesforceError
 from lockstep.emulator.org import Org, OrgSettings
 from lockstep.emulator.schema.model import ObjectDef
-from lockstep.emulator.store.layout import format_datetime
+from lockstep.emulator.store.layout import format_datetime, parse_datetime
 
 
 def obj(org: Org, name: str) -> ObjectDef:
@@ -209,3 +209,20 @@ def test_modstamp_strictly_increases_across_concurrent_writers(
     ]
     assert len(stamps) >= writers * per_writer
     assert all(a < b for a, b in itertools.pairwise(stamps))
+
+
+def test_one_stamp_per_transaction_that_keeps_pace_with_real_time(org: Org) -> None:
+    account = obj(org, "Account")
+    stamps = []
+    for batch in range(10):
+        with org.db.transaction():
+            ids = [
+                org.store.create(account, {"Name": f"t{batch}-{i}"}, org.user_id)
+                for i in range(300)
+            ]
+        got = {org.store.get(account, rid)["SystemModstamp"] for rid in ids}
+        assert len(got) == 1  # one transaction, one stamp
+        stamps.append(got.pop())
+    assert all(a < b for a, b in itertools.pairwise(stamps))
+    newest = parse_datetime(stamps[-1])
+    assert newest <= org.clock.now()  # 3,000 writes did not run the clock ahead
