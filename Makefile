@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench peers venv clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@$(BIN)/python bench/emulator_bench.py
+
+peers: $(STAMP)
+	@bash bench/peers/setup.sh
+	@bench/peers/.venv/bin/python bench/peers/cumulusci_load_extract.py
+	@bench/peers/.venv/bin/python bench/peers/tap_salesforce_sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .lockstep reports

@@ -174,22 +174,27 @@ def canonical(raw: str) -> str | None:
 
 def id_maker(store: RecordStore, obj: ObjectDef) -> Callable[[], str]:
     """``RecordStore.new_id`` for ids drawn in a row: the same ids, but the counter's
-    base-62 form is stepped from the previous one instead of encoded afresh."""
+    base-62 form is stepped from the previous one instead of encoded afresh, and only
+    the checksum character of the last five characters (the ones that change) is
+    worked out each time."""
     head = obj.key_prefix + store.pod + "0"
     counter = store.db.next_counter
     prefix = obj.key_prefix
-    last_number, body = -2, ""
+    last_number, body, front, front_sum = -2, "", "", ""
 
     def new_id() -> str:
-        nonlocal last_number, body
+        nonlocal last_number, body, front, front_sum
         number = counter(prefix)
         if number == last_number + 1 and body[-1] != _LAST_DIGIT:
             body = body[:-1] + _NEXT_DIGIT[body[-1]]
         else:
             body = ids.encode_base62(number, 9)
         last_number = number
-        id15 = head + body
-        return id15 + checksum(id15)
+        if body[:4] != front:
+            front = body[:4]
+            front_sum = checksum(head + body)[:2]
+        tail = body[4:]
+        return head + body + front_sum + _SUFFIX[int(tail.translate(_UPPER)[::-1], 2)]
 
     return new_id
 

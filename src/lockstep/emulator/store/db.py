@@ -13,9 +13,10 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from lockstep.emulator.schema.model import Schema
 from lockstep.emulator.store.layout import column_type, create_table_sql, q, stored_fields
@@ -148,6 +149,20 @@ class Database:
                 self._depth = 0
             for hook in self.after_commit:
                 hook()
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Every row of a read on the writer connection, under the write lock.
+
+        A bulk worker writes on this connection from another thread; taking the lock
+        means a read never sees the rows of a chunk that has not committed yet.
+        """
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def row(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first row of a read (or None), under the write lock."""
+        with self.lock:
+            return self.conn.execute(sql, params).fetchone()
 
     @property
     def in_transaction(self) -> bool:

@@ -96,8 +96,9 @@ class RecordStore:
         return ids.make_id(obj.key_prefix, self.pod, self.db.next_counter(obj.key_prefix))
 
     def _row(self, obj: ObjectDef, record_id: str) -> dict[str, Any] | None:
-        cur = self.db.conn.execute(f'SELECT * FROM {q(obj.name)} WHERE "Id" = ?', (record_id,))
-        row = cur.fetchone()
+        with self.db.lock:
+            cur = self.db.conn.execute(f'SELECT * FROM {q(obj.name)} WHERE "Id" = ?', (record_id,))
+            row = cur.fetchone()
         if row is None:
             return None
         return dict(zip([d[0] for d in cur.description], row, strict=True))
@@ -117,9 +118,9 @@ class RecordStore:
             raise NotFound()
         wanted = self._select_fields(obj, fields)
         cols = ", ".join(rollup_sql(obj, f, "t") if f.rollup else f"t.{q(f.name)}" for f in wanted)
-        row = self.db.conn.execute(
+        row = self.db.row(
             f'SELECT t."IsDeleted", {cols} FROM {q(obj.name)} t WHERE t."Id" = ?', (rid,)
-        ).fetchone()
+        )
         if row is None or (row[0] and not include_deleted):
             raise NotFound()
         out: dict[str, Any] = {
@@ -150,10 +151,10 @@ class RecordStore:
             stored = _canonical_id(str(value))
             if stored is None:
                 return []
-        rows = self.db.conn.execute(
+        rows = self.db.rows(
             f'SELECT "Id" FROM {q(obj.name)} WHERE {q(field.name)} = ? AND "IsDeleted" = 0',
             (stored,),
-        ).fetchall()
+        )
         return [r[0] for r in rows]
 
     def exists(
@@ -163,9 +164,7 @@ class RecordStore:
         obj = self.object_of_id(record_id)
         if obj is None:
             return None
-        row = self.db.conn.execute(
-            f'SELECT "IsDeleted" FROM {q(obj.name)} WHERE "Id" = ?', (record_id,)
-        ).fetchone()
+        row = self.db.row(f'SELECT "IsDeleted" FROM {q(obj.name)} WHERE "Id" = ?', (record_id,))
         if row is None:
             return None
         return obj, bool(row[0])
@@ -316,17 +315,17 @@ class RecordStore:
     # -- windows (getUpdated / getDeleted) --------------------------------------------
 
     def updated_ids(self, obj: ObjectDef, start: str, end: str) -> list[str]:
-        rows = self.db.conn.execute(
+        rows = self.db.rows(
             f'SELECT "Id" FROM {q(obj.name)} WHERE "SystemModstamp" >= ? '
             f'AND "SystemModstamp" < ? AND "IsDeleted" = 0 ORDER BY "SystemModstamp"',
             (start, end),
-        ).fetchall()
+        )
         return [r[0] for r in rows]
 
     def deleted_records(self, obj: ObjectDef, start: str, end: str) -> list[tuple[str, str]]:
         return [
             (r[0], r[1])
-            for r in self.db.conn.execute(
+            for r in self.db.rows(
                 "SELECT id, deleted_date FROM _deleted WHERE object = ? AND deleted_date >= ? "
                 "AND deleted_date < ? ORDER BY deleted_date",
                 (obj.name, start, end),
@@ -334,9 +333,7 @@ class RecordStore:
         ]
 
     def count(self, obj: ObjectDef) -> int:
-        row = self.db.conn.execute(
-            f'SELECT COUNT(*) FROM {q(obj.name)} WHERE "IsDeleted" = 0'
-        ).fetchone()
+        row = self.db.row(f'SELECT COUNT(*) FROM {q(obj.name)} WHERE "IsDeleted" = 0')
         return int(row[0])
 
     # -- checks -----------------------------------------------------------------------

@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 
+from lockstep.emulator import ids
 from lockstep.emulator.errors import SalesforceError
 from lockstep.emulator.org import Org, OrgSettings
 from lockstep.emulator.schema.model import ObjectDef
 from lockstep.emulator.store.batch import Outcome, create_many
 from lockstep.emulator.store.batch_upsert import upsert_many
+from lockstep.emulator.store.batch_values import id_maker
 from lockstep.emulator.store.batch_write import delete_many, update_many
 from lockstep.emulator.store.records import Change
 
@@ -271,3 +273,19 @@ def test_delete_many_cascades_and_hard_delete_purges(twins: tuple[Twin, Twin]) -
         ).fetchone()[0]
         == 0
     )
+
+
+@pytest.mark.parametrize("start", [0, 61, 62**2 - 3, 62**5 - 3, 62**6 - 2])
+def test_batch_ids_are_the_ids_record_store_would_draw(start: int) -> None:
+    org = Org(OrgSettings(), None)
+    try:
+        account = org.schema.get("Account")
+        assert account is not None
+        with org.db.transaction():
+            org.db.next_counter("001")
+            org.db._counters["001"] = start  # draw from just before a carry
+            draw = id_maker(org.store, account)
+            drawn = [draw() for _ in range(10)]
+        assert drawn == [ids.make_id("001", org.store.pod, start + i) for i in range(1, 11)]
+    finally:
+        org.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import uuid
 
@@ -298,3 +299,30 @@ def test_uploads_have_limits(bulk_http: Bulk2Http) -> None:
     assert bulk_http.call("GET", "ingest/750000000000000AAA").status_code == 404
     old = bulk_http.call("GET", "ingest").url.replace("v59.0", "v40.0")
     assert bulk_http.session.get(old, headers=bulk_http.auth, timeout=10).status_code == 404
+
+
+def test_uploads_may_come_gzipped(bulk_http: Bulk2Http) -> None:
+    site = tag()
+    created = bulk_http.create(object="Account", operation="insert")
+    data = gzip.compress(f"Name,Site\nZipped,{site}\n".encode())
+    sent = bulk_http.call(
+        "PUT",
+        f"ingest/{created['id']}/batches",
+        data=data,
+        headers={"Content-Type": "text/csv", "Content-Encoding": "gzip"},
+    )
+    assert sent.status_code == 201
+    broken = bulk_http.call(
+        "PUT",
+        f"ingest/{created['id']}/batches",
+        data=b"not gzip",
+        headers={"Content-Type": "text/csv", "Content-Encoding": "gzip"},
+    )
+    assert broken.status_code == 400
+    bulk_http.close(created["id"])
+    info = bulk_http.wait(created["id"])
+    assert (info["state"], info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (
+        "JobComplete",
+        1,
+        0,
+    )

@@ -1,5 +1,6 @@
 """Bulk API 2.0 jobs survive a restart: an open job can still be loaded and closed, a
-finished job keeps its results, and a job stopped mid-run resumes where it stopped."""
+finished job keeps its results (for seven days), and a job stopped mid-run resumes
+where it stopped. A sandbox refresh forgets them all."""
 
 from __future__ import annotations
 
@@ -60,6 +61,12 @@ def test_jobs_survive_a_restart(tmp_path: Path) -> None:
         ).json()["totalSize"]
         assert count == ROWS
         assert "Finished" in http.text(f"ingest/{done['id']}/successfulResults")
+        AdminClient.for_info(second.info).advance_clock(advance_hours=8 * 24)
+    # Salesforce deletes jobs seven days after they ended.
+    with start_emulator(data_dir=data_dir) as third, requests.Session() as session:
+        http = client(third, session)
+        assert http.call("GET", f"ingest/{done['id']}").status_code == 404
+        assert http.call("GET", "ingest").json()["records"] == []
 
 
 def _stored_state(data_dir: Path, job_id: str) -> tuple[str, int]:

@@ -1,11 +1,10 @@
 """Running a query job: SOQL → one CSV file on disk, read back later page by page.
 
-The query is compiled by the emulator's SOQL compiler, but its rows are written
-straight from SQLite to CSV: a record's parent fields become ``Account.Name``
-columns (a missing parent gives empty values), booleans become ``true``/``false``,
-and every value is quoted, as Salesforce writes them. Every ``CHECKPOINT`` rows the
-file offset is kept in an index, so that a page can start at any row without
-reading the file from the top.
+The query is compiled by the emulator's SOQL compiler; SQLite then writes each
+record as a finished CSV line (``csv_layout``), which goes to disk as it comes.
+Every ``CHECKPOINT`` rows the file offset is kept in an index, so that a page can
+start at any row without reading the file from the top. The job's rows are one
+snapshot: one statement on a read connection of its own.
 """
 
 from __future__ import annotations
@@ -13,13 +12,11 @@ from __future__ import annotations
 import sqlite3
 import time
 from array import array
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
-from operator import itemgetter
 from pathlib import Path
-from typing import Any
 
+from lockstep.emulator.api.bulk2.csv_layout import CsvLayout, layout
 from lockstep.emulator.api.bulk2.dialect import Dialect
 from lockstep.emulator.api.bulk2.errors import Bulk2Error
 from lockstep.emulator.api.bulk2.jobstore import JobStore
@@ -31,7 +28,8 @@ from lockstep.emulator.schema.model import Schema
 from lockstep.emulator.soql import ast, parse
 from lockstep.emulator.soql.compiler import compile_query
 from lockstep.emulator.soql.plans import RecordPlan
-from lockstep.emulator.soql.shape import Shape
+
+__all__ = ["CHECKPOINT", "CsvLayout", "compile_bulk_query", "layout", "run_query", "write_results"]
 
 CHECKPOINT = 1000
 RESULTS = "results.csv"
@@ -67,53 +65,6 @@ def compile_bulk_query(
     return plan
 
 
-@dataclass(frozen=True)
-class CsvLayout:
-    """Which SQL column each CSV column reads, and which of them are booleans."""
-
-    names: tuple[str, ...]
-    indexes: tuple[int, ...]
-    booleans: tuple[int, ...]  # positions in the CSV row
-
-    def rows(self, fetched: Sequence[Sequence[Any]]) -> Iterable[Sequence[Any]]:
-        pick = itemgetter(*self.indexes)
-        if len(self.indexes) == 1:
-            rows: Iterable[Sequence[Any]] = ((pick(r),) for r in fetched)
-        else:
-            rows = map(pick, fetched)
-        if not self.booleans:
-            return rows
-        return [_booleans(list(r), self.booleans) for r in rows]
-
-
-def _booleans(row: list[Any], positions: tuple[int, ...]) -> list[Any]:
-    for i in positions:
-        value = row[i]
-        row[i] = "" if value is None else ("true" if value else "false")
-    return row
-
-
-def layout(shape: Shape) -> CsvLayout:
-    names: list[str] = []
-    indexes: list[int] = []
-    booleans: list[int] = []
-
-    def walk(node: Shape, prefix: str) -> None:
-        parents = dict(node.parents)
-        converts = {key: convert for key, _, convert in node.converts}
-        for offset, key in enumerate(node.keys):
-            if key in parents:
-                walk(parents[key], f"{prefix}{key}.")
-                continue
-            if converts.get(key) is bool:
-                booleans.append(len(names))
-            names.append(prefix + key)
-            indexes.append(node.start + 1 + offset)
-
-    walk(shape, "")
-    return CsvLayout(tuple(names), tuple(indexes), tuple(booleans))
-
-
 def write_results(
     conn: sqlite3.Connection,
     plan: RecordPlan,
@@ -123,13 +74,14 @@ def write_results(
 ) -> int | None:
     """Write the query's rows to ``directory``; the row count, or None when stopped."""
     columns = layout(plan.shape)
+    terminator = dialect.terminator
     header = dialect.format_rows([columns.names])
     offsets = array("q")
     count = 0
     cursor = conn.cursor()
     cursor.row_factory = None
     try:
-        cursor.execute(plan.sql, plan.params)
+        cursor.execute(columns.lines_sql(plan.sql, dialect.delimiter), plan.params)
         with (directory / RESULTS).open("wb") as out:
             out.write(header)
             position = len(header)
@@ -138,7 +90,7 @@ def write_results(
                 if not fetched:
                     break
                 offsets.append(position)
-                data = dialect.format_rows(list(columns.rows(fetched)))
+                data = (terminator.join([line for (line,) in fetched]) + terminator).encode()
                 out.write(data)
                 position += len(data)
                 count += len(fetched)

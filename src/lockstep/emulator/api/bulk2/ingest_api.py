@@ -12,6 +12,9 @@ GET    jobs/ingest/{id}/successfulResults | failedResults | unprocessedrecords
 from __future__ import annotations
 
 import csv
+import gzip
+import io
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,16 +126,9 @@ def upload(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
     job = find_job(ctx, INGEST, p["id"])
     if job.state != OPEN:
         raise invalid_state(f"Data can only be uploaded to an Open job; this one is {job.state}")
-    if len(call.body) > MAX_UPLOAD_BYTES:
-        raise Bulk2Error(
-            "CLIENTINPUTERROR",
-            f"The upload is {len(call.body)} bytes; at most {MAX_UPLOAD_BYTES} may be sent at once",
-            status=413,
-        )
-    if not call.body.strip():
-        raise Bulk2Error("CLIENTINPUTERROR", "The upload is empty")
+    data = _upload_body(call)
     store = service.of(ctx).store
-    part_path(store.directory(job.id), job.parts).write_bytes(call.body)
+    part_path(store.directory(job.id), job.parts).write_bytes(data)
 
     def add_part(current: Job) -> Job:
         if current.state != OPEN or current.parts != job.parts:
@@ -140,11 +136,31 @@ def upload(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
                 f"Data can only be uploaded to an Open job; this one is {current.state}"
             )
         return replace(
-            current, parts=current.parts + 1, upload_bytes=current.upload_bytes + len(call.body)
+            current, parts=current.parts + 1, upload_bytes=current.upload_bytes + len(data)
         )
 
     store.update(job.id, add_part)
     return Reply(201, raw=b"", media_type="text/plain")
+
+
+def _upload_body(call: Call) -> bytes:
+    """The CSV sent, gunzipped if it came compressed; at most 150 MB, not empty."""
+    data = call.body
+    if call.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as f:
+                data = f.read(MAX_UPLOAD_BYTES + 1)
+        except (OSError, EOFError, zlib.error):
+            raise Bulk2Error("CLIENTINPUTERROR", "The upload is not valid gzip") from None
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise Bulk2Error(
+            "CLIENTINPUTERROR",
+            f"The upload is over {MAX_UPLOAD_BYTES} bytes, the most that may be sent at once",
+            status=413,
+        )
+    if not data.strip():
+        raise Bulk2Error("CLIENTINPUTERROR", "The upload is empty")
+    return data
 
 
 @route

@@ -3,7 +3,8 @@ them in the background, as Salesforce does.
 
 One worker thread runs ingest jobs and another query jobs, each in the order they
 were closed, so a long load does not hold up an extract. On start, jobs left queued
-or running by the last shutdown are queued again, oldest first. A failure inside a
+or running by the last shutdown are queued again, oldest first, and jobs that ended
+more than seven days ago are deleted, as Salesforce does. A failure inside a
 job (even a bug) fails that job with an ``errorMessage``; the server goes on.
 
 The service is made on the first Bulk API 2.0 call (``of(ctx)``) and stopped with
@@ -17,6 +18,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from lockstep.emulator.api.bulk2.extract import run_query
@@ -28,16 +30,19 @@ from lockstep.emulator.api.bulk2.model import (
     IN_PROGRESS,
     INGEST,
     QUERY,
+    TERMINAL,
     UPLOAD_COMPLETE,
     Job,
 )
 from lockstep.emulator.org import Org
+from lockstep.emulator.store.layout import format_datetime
 
 if TYPE_CHECKING:
     from lockstep.emulator.api.context import ApiContext
 
 log = logging.getLogger("lockstep.emulator.bulk2")
 
+RETENTION = timedelta(days=7)  # Salesforce deletes ended jobs after seven days
 Runner = Callable[[JobStore, Org, str, Callable[[], bool]], None]
 _RUNNERS: dict[str, Runner] = {INGEST: run_ingest, QUERY: run_query}
 
@@ -54,9 +59,15 @@ class Bulk2Jobs:
         ]
         for thread in self._threads:
             thread.start()
-        pending = [j for k in _RUNNERS for j in self.store.jobs(k)]
-        for job in sorted(pending, key=lambda j: (j.created_date, j.id)):
-            if job.state in (UPLOAD_COMPLETE, IN_PROGRESS):
+        jobs = sorted(
+            (j for kind in _RUNNERS for j in self.store.jobs(kind)),
+            key=lambda j: (j.created_date, j.id),
+        )
+        expired = format_datetime(org.clock.now() - RETENTION)
+        for job in jobs:
+            if job.state in TERMINAL and job.system_modstamp < expired:
+                self.store.remove_if(job.id, TERMINAL)
+            elif job.state in (UPLOAD_COMPLETE, IN_PROGRESS):
                 self.submit(job)
 
     def submit(self, job: Job) -> None:
