@@ -62,7 +62,7 @@ def rows_by_id(
 
 
 def required_error(obj: ObjectDef, values: Mapping[str, Any]) -> RecordError | None:
-    """``RecordStore._check_required``, as a value instead of an exception."""
+    """``checks.check_required``, as a value instead of an exception."""
     missing = [f.name for f in obj.required_fields if values.get(f.name) in (None, "")]
     if not missing:
         return None
@@ -76,7 +76,7 @@ def required_error(obj: ObjectDef, values: Mapping[str, Any]) -> RecordError | N
 def reference_errors(
     store: RecordStore, obj: ObjectDef, staged: Staged, acting_user: str | None
 ) -> dict[int, RecordError]:
-    """``RecordStore._check_references`` for every staged record: each reference points
+    """``checks.check_references`` for every staged record: each reference points
     at a live record of a type the field allows (the acting user needs no lookup)."""
     fields = [f for f in obj.writable_references if any(f.name in v for v in staged.values())]
     if not fields:
@@ -143,7 +143,7 @@ def unique_errors(
     staged: Staged,
     own_ids: Mapping[int, str],
 ) -> dict[int, RecordError]:
-    """``RecordStore._check_unique`` for every staged record, against the table and
+    """``checks.check_unique`` for every staged record, against the table and
     against the records earlier in the chunk (which a record-by-record write would
     already have stored). ``own_ids`` maps each index to the id it writes."""
     errors: dict[int, RecordError] = {}

@@ -77,7 +77,7 @@ def _integer(f: FieldDef) -> Convert:
 
 
 class Converters:
-    """``RecordStore._convert`` for many records: field lookup and permission checks are
+    """``checks.convert`` for many records: field lookup and permission checks are
     made once per column name, then each value goes through its field's converter."""
 
     def __init__(self, obj: ObjectDef, *, creating: bool) -> None:

@@ -16,8 +16,9 @@ from typing import Any
 
 from lockstep.emulator import ids
 from lockstep.emulator.clock import Clock
-from lockstep.emulator.errors import NotFound, RecordError, SalesforceError
+from lockstep.emulator.errors import NotFound, SalesforceError
 from lockstep.emulator.schema.model import FieldDef, FieldType, ObjectDef, Schema
+from lockstep.emulator.store import checks
 from lockstep.emulator.store.db import Database
 from lockstep.emulator.store.derive import derive
 from lockstep.emulator.store.layout import format_datetime, q, rollup_sql, stored_fields, to_json
@@ -179,7 +180,7 @@ class RecordStore:
             raise SalesforceError(
                 "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support insert"
             )
-        values = self._convert(obj, body, creating=True)
+        values = checks.convert(obj, body, creating=True)
         for f in obj.defaulted_fields:
             if f.name not in values:
                 values[f.name] = to_stored(f, f.default)
@@ -200,10 +201,10 @@ class RecordStore:
         if obj.custom and values.get("Name") is None and obj.field("Name") is not None:
             values["Name"] = rid
         derive(self, obj, values, None)
-        self._check_required(obj, values)
-        self._check_references(obj, values, user_id)
+        checks.check_required(obj, values)
+        checks.check_references(self, obj, values, user_id)
         check_rules(self, obj, values, None)
-        self._check_unique(obj, values, None)
+        checks.check_unique(self.db, obj, values, None)
         cols = tuple(values)
         self.db.conn.execute(_insert_sql(obj.name, cols), [values[c] for c in cols])
         self._notify(Change(obj.name, rid, "CREATE", values, tuple(cols), user_id, stamp))
@@ -218,16 +219,16 @@ class RecordStore:
         rid = self._require_live(obj, record_id)
         current = self._row(obj, rid)
         assert current is not None
-        values = self._convert(obj, body, creating=False)
+        values = checks.convert(obj, body, creating=False)
         stamp = self.stamp()
         text = format_datetime(stamp)
         merged = {**current, **values}
         derive(self, obj, merged, current)
         changes = {k: v for k, v in merged.items() if current.get(k) != v}
-        self._check_required(obj, merged)
-        self._check_references(obj, changes)
+        checks.check_required(obj, merged)
+        checks.check_references(self, obj, changes)
         check_rules(self, obj, merged, current)
-        self._check_unique(obj, changes, rid)
+        checks.check_unique(self.db, obj, changes, rid)
         changes.update(LastModifiedDate=text, LastModifiedById=user_id, SystemModstamp=text)
         cols = list(changes)
         self.db.conn.execute(
@@ -282,7 +283,7 @@ class RecordStore:
             raise SalesforceError("UNDELETE_FAILED", "Entity is not in the recycle bin")
         row = self._row(obj, rid)
         assert row is not None
-        self._check_unique(obj, {k: v for k, v in row.items() if k != "Id"}, rid)
+        checks.check_unique(self.db, obj, {k: v for k, v in row.items() if k != "Id"}, rid)
         stamp = self.stamp()
         text = format_datetime(stamp)
         self.db.conn.execute(
@@ -352,84 +353,6 @@ class RecordStore:
         if found[1]:
             raise SalesforceError("ENTITY_IS_DELETED", "entity is deleted", status=404)
         return rid
-
-    def _convert(
-        self, obj: ObjectDef, body: Mapping[str, Any], *, creating: bool
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in body.items():
-            if key == "attributes":
-                continue
-            f = obj.field(key)
-            if f is None:
-                raise RecordError(
-                    "INVALID_FIELD",
-                    f"No such column '{key}' on sobject of type {obj.name}",
-                    fields=[key],
-                )
-            if not (f.createable if creating else f.updateable) or f.rollup is not None:
-                verb = "create" if creating else "update"
-                raise RecordError(
-                    "INVALID_FIELD_FOR_INSERT_UPDATE",
-                    f"Unable to {verb} fields: {f.name}. Please check the security settings "
-                    f"of this field and verify that it is read/write for your profile or "
-                    f"permission set.",
-                    fields=[f.name],
-                )
-            out[f.name] = to_stored(f, value)
-        return out
-
-    def _check_required(self, obj: ObjectDef, values: Mapping[str, Any]) -> None:
-        missing = [f.name for f in obj.required_fields if values.get(f.name) in (None, "")]
-        if missing:
-            raise RecordError(
-                "REQUIRED_FIELD_MISSING",
-                f"Required fields are missing: [{', '.join(missing)}]",
-                fields=missing,
-            )
-
-    def _check_references(
-        self, obj: ObjectDef, values: Mapping[str, Any], acting_user: str | None = None
-    ) -> None:
-        """Every reference points at a live record of a type the field allows.
-
-        The acting user is known to exist, so owner fields set to it skip the lookup.
-        """
-        for f in obj.writable_references:
-            value = values.get(f.name)
-            if value is None or value == acting_user:
-                continue
-            target = self.object_of_id(value)
-            if target is None or target.name not in f.reference_to:
-                raise RecordError(
-                    "FIELD_INTEGRITY_EXCEPTION",
-                    f"{f.label or f.name}: id value of incorrect type: {value}",
-                    fields=[f.name],
-                )
-            found = self.exists(value)
-            if found is None or found[1]:
-                raise RecordError(
-                    "INVALID_CROSS_REFERENCE_KEY",
-                    "invalid cross reference id",
-                    fields=[f.name],
-                )
-
-    def _check_unique(self, obj: ObjectDef, values: Mapping[str, Any], own_id: str | None) -> None:
-        for f in obj.unique_fields:
-            value = values.get(f.name)
-            if value is None:
-                continue
-            row = self.db.conn.execute(
-                f'SELECT "Id" FROM {q(obj.name)} WHERE {q(f.name)} = ? AND "IsDeleted" = 0 '
-                f'AND "Id" IS NOT ?',
-                (value, own_id),
-            ).fetchone()
-            if row is not None:
-                raise RecordError(
-                    "DUPLICATE_VALUE",
-                    f"duplicate value found: {f.name} duplicates value on record with id: {row[0]}",
-                    fields=[f.name],
-                )
 
     def _notify(self, change: Change) -> None:
         for listener in self.listeners:

@@ -12,6 +12,8 @@ from salesforce_bulk import SalesforceBulk
 from salesforce_bulk.salesforce_bulk import BulkBatchFailed
 from simple_salesforce import Salesforce
 
+from lockstep.emulator.client import EmulatorInfo
+
 NS = "http://www.force.com/2009/06/asyncapi/dataload"
 
 
@@ -238,3 +240,28 @@ def test_xml_upsert_and_delete_in_input_order(bulk: SalesforceBulk, bulk1_sf: Sa
     assert [r.success for r in bulk.get_batch_results(batch, job)] == [False, True]
     gone = bulk1_sf.query(f"SELECT Id FROM Account WHERE Id = '{existing}'")
     assert gone["totalSize"] == 0
+
+
+def test_bulk1_writes_emit_change_events(
+    bulk: SalesforceBulk, bulk1_sf: Salesforce, bulk1_emulator: EmulatorInfo
+) -> None:
+    """Bulk 1.0 DML is DML like any other: each created record has a CREATE event,
+    and a record that failed has none."""
+    k = key()
+    job = bulk.create_insert_job("Account", contentType="CSV")
+    results = run(bulk, job, csv_bytes(["Name"], [f"cdc-a {k}"], [""], [f"cdc-b {k}"]))
+    bulk.close_job(job)
+    created = {r[0] for r in results if r[1] == "true"}
+    assert len(created) == 2
+    reply = bulk1_sf.session.get(
+        f"{bulk1_emulator.instance_url}/_emulator/cdc/events",
+        params={"entity": "Account", "limit": 2000},
+        headers={"Authorization": f"Bearer {bulk1_sf.session_id}"},
+    )
+    assert reply.status_code == 200, reply.text
+    seen: set[str] = set()
+    for event in reply.json()["events"]:
+        header = event["data"]["payload"]["ChangeEventHeader"]
+        if header["changeType"] == "CREATE":
+            seen.update(header["recordIds"])
+    assert created <= seen
