@@ -33,7 +33,7 @@ from simple_salesforce.api import Salesforce
 from bulk2_bench import bench_bulk2
 from lockstep.emulator.client import connect, start_emulator
 from lockstep.emulator.org import Org, OrgSettings
-from lockstep.emulator.store.layout import format_datetime, q
+from lockstep.emulator.store.layout import format_datetime, insert_sql
 
 INDUSTRIES = ["Banking", "Energy", "Retail", "Technology"]
 
@@ -60,10 +60,7 @@ def seed_accounts(data_dir: Path, n: int) -> None:
         "NumberOfEmployees",
         "BillingCity",
     ]
-    sql = (
-        f"INSERT INTO {q('Account')} ({', '.join(q(c) for c in cols)}) "
-        f"VALUES ({', '.join('?' for _ in cols)})"
-    )
+    sql = insert_sql("Account", tuple(cols))
     with org.db.transaction():
         rows = []
         for i in range(n):

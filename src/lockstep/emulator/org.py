@@ -19,7 +19,7 @@ from lockstep.emulator.schema.builtins import BUILTINS
 from lockstep.emulator.schema.loader import load_schema_file
 from lockstep.emulator.schema.model import Schema
 from lockstep.emulator.store import Database, RecordStore
-from lockstep.emulator.store.layout import parse_datetime
+from lockstep.emulator.store.layout import format_datetime, insert_sql, parse_datetime
 
 MIN_API_VERSION = 31
 MAX_API_VERSION = 66
@@ -138,8 +138,6 @@ class Org:
 
     def _insert_raw(self, object_name: str, record_id: str, values: dict[str, object]) -> None:
         """Write a system-owned row directly (no create permissions apply to these)."""
-        from lockstep.emulator.store.layout import format_datetime, q
-
         text = format_datetime(self.clock.stamp())
         row = {
             "Id": record_id,
@@ -151,12 +149,8 @@ class Org:
             "SystemModstamp": text,
             **values,
         }
-        cols = list(row)
-        self.db.conn.execute(
-            f"INSERT INTO {q(object_name)} ({', '.join(q(c) for c in cols)}) "
-            f"VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols],
-        )
+        cols = tuple(row)
+        self.db.conn.execute(insert_sql(object_name, cols), [row[c] for c in cols])
 
     @property
     def is_sandbox(self) -> bool:

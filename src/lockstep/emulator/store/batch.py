@@ -32,7 +32,7 @@ from lockstep.emulator.store.batch_checks import (
 )
 from lockstep.emulator.store.batch_values import Converters, id_maker
 from lockstep.emulator.store.derive import derive
-from lockstep.emulator.store.layout import format_datetime, q
+from lockstep.emulator.store.layout import format_datetime, insert_sql
 from lockstep.emulator.store.records import Change, RecordStore
 from lockstep.emulator.store.values import to_stored
 
@@ -51,8 +51,8 @@ class Outcome(NamedTuple):
 
 
 def stamp_text(store: RecordStore) -> tuple[Any, str]:
-    """One stamp for a chunk, and its wire form."""
-    stamp = store.clock.stamp()
+    """The chunk's transaction stamp (shared with any single-record write in it)."""
+    stamp = store.stamp()
     return stamp, format_datetime(stamp)
 
 
@@ -140,11 +140,7 @@ def _insert(
         else tuple([values.get(c, blank) for c, blank in zip(names, fill, strict=True)])
         for values in records
     ]
-    store.db.conn.executemany(
-        f"INSERT INTO {q(obj.name)} ({', '.join(q(c) for c in names)}) "
-        f"VALUES ({', '.join('?' for _ in names)})",
-        rows,
-    )
+    store.db.conn.executemany(insert_sql(obj.name, tuple(names)), rows)
     if store.listeners:
         for values in records:
             store._notify(

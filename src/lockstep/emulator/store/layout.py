@@ -15,7 +15,8 @@ The contract every part of the emulator shares:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import functools
+from datetime import UTC, datetime
 from typing import Any
 
 from lockstep.emulator.schema.model import FieldDef, FieldType, ObjectDef
@@ -26,6 +27,15 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.{ms:03d}+0000"
 def q(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+@functools.lru_cache(maxsize=1024)
+def insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    """``INSERT INTO "table" ("a", "b") VALUES (?, ?)``, built once per column set."""
+    return (
+        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
 
 
 def stored_fields(obj: ObjectDef) -> list[FieldDef]:
@@ -122,7 +132,3 @@ def to_json(f: FieldDef, value: Any) -> Any:
     if f.type is FieldType.INT:
         return int(value)
     return value
-
-
-def today_text(now: datetime) -> str:
-    return date(now.year, now.month, now.day).isoformat()

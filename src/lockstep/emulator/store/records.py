@@ -8,8 +8,7 @@ which is where change-data-capture events are recorded.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,22 +20,11 @@ from lockstep.emulator.schema.model import FieldDef, FieldType, ObjectDef, Schem
 from lockstep.emulator.store import checks
 from lockstep.emulator.store.db import Database
 from lockstep.emulator.store.derive import derive
-from lockstep.emulator.store.layout import format_datetime, q, rollup_sql, stored_fields, to_json
+from lockstep.emulator.store.layout import format_datetime, insert_sql, q, rollup_sql, to_json
 from lockstep.emulator.store.rules import check_rules
 from lockstep.emulator.store.values import to_stored
 
 RECYCLE_BIN_DAYS = 15
-SYSTEM_FIELDS = frozenset(
-    {
-        "id",
-        "isdeleted",
-        "createddate",
-        "createdbyid",
-        "lastmodifieddate",
-        "lastmodifiedbyid",
-        "systemmodstamp",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -114,7 +102,7 @@ class RecordStore:
         include_deleted: bool = False,
     ) -> dict[str, Any]:
         """One record in its JSON form; 404 when absent or in the recycle bin."""
-        rid = _canonical_id(record_id)
+        rid = canonical_id(record_id)
         if rid is None or rid[:3] != obj.key_prefix:
             raise NotFound()
         wanted = self._select_fields(obj, fields)
@@ -147,11 +135,12 @@ class RecordStore:
 
     def find_by_field(self, obj: ObjectDef, field: FieldDef, value: Any) -> list[str]:
         """Ids of live records whose ``field`` equals ``value`` (case-insensitive for text)."""
-        stored = value if field.type is FieldType.ID else to_stored(field, value)
         if field.type is FieldType.ID:
-            stored = _canonical_id(str(value))
+            stored = canonical_id(str(value))
             if stored is None:
                 return []
+        else:
+            stored = to_stored(field, value)
         rows = self.db.rows(
             f'SELECT "Id" FROM {q(obj.name)} WHERE {q(field.name)} = ? AND "IsDeleted" = 0',
             (stored,),
@@ -206,7 +195,7 @@ class RecordStore:
         check_rules(self, obj, values, None)
         checks.check_unique(self.db, obj, values, None)
         cols = tuple(values)
-        self.db.conn.execute(_insert_sql(obj.name, cols), [values[c] for c in cols])
+        self.db.conn.execute(insert_sql(obj.name, cols), [values[c] for c in cols])
         self._notify(Change(obj.name, rid, "CREATE", values, tuple(cols), user_id, stamp))
         return rid
 
@@ -274,7 +263,7 @@ class RecordStore:
 
     def undelete(self, record_id: str, user_id: str) -> ObjectDef:
         """Restore a record from the recycle bin."""
-        rid = _canonical_id(record_id)
+        rid = canonical_id(record_id)
         found = self.exists(rid) if rid else None
         if rid is None or found is None:
             raise NotFound()
@@ -340,7 +329,7 @@ class RecordStore:
     # -- checks -----------------------------------------------------------------------
 
     def _require_live(self, obj: ObjectDef, record_id: str) -> str:
-        rid = _canonical_id(record_id)
+        rid = canonical_id(record_id)
         if rid is None or rid[:3] != obj.key_prefix:
             if rid is None:
                 raise SalesforceError("MALFORMED_ID", f"Malformed id: {record_id}", status=400)
@@ -359,29 +348,13 @@ class RecordStore:
             listener(change)
 
 
-@functools.lru_cache(maxsize=1024)
-def _insert_sql(table: str, cols: tuple[str, ...]) -> str:
-    return (
-        f"INSERT INTO {q(table)} ({', '.join(q(c) for c in cols)}) "
-        f"VALUES ({', '.join('?' for _ in cols)})"
-    )
-
-
-def _canonical_id(record_id: str) -> str | None:
-    try:
-        return ids.to18(record_id)
-    except ValueError:
-        return None
-
-
 def record_url(api_version: str, object_name: str, record_id: str) -> str:
     return f"/services/data/v{api_version}/sobjects/{object_name}/{record_id}"
 
 
 def canonical_id(record_id: str) -> str | None:
     """The 18-character form of an id, or None when it is not id-shaped."""
-    return _canonical_id(record_id)
-
-
-def iter_fields(obj: ObjectDef) -> Iterable[FieldDef]:
-    return stored_fields(obj)
+    try:
+        return ids.to18(record_id)
+    except ValueError:
+        return None
