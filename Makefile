@@ -27,11 +27,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@$(BIN)/python bench/emulator_bench.py
+	@$(BIN)/python bench/connectors_bench.py
+	@$(BIN)/python bench/migrate_bench.py
 
 peers: $(STAMP)
 	@bash bench/peers/setup.sh
 	@bench/peers/.venv/bin/python bench/peers/cumulusci_load_extract.py
 	@bench/peers/.venv/bin/python bench/peers/tap_salesforce_sync.py
+	@$(BIN)/python bench/migrate_vs_peers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .lockstep reports

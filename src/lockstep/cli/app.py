@@ -7,6 +7,7 @@ config, 3 could not run); never as a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Annotated
@@ -16,8 +17,10 @@ import typer
 from lockstep import __version__
 from lockstep.cli.demo import demo
 from lockstep.cli.emulator import emulator_app
-
-EXIT_USAGE = 2
+from lockstep.cli.migrate import migrate, plan, relink
+from lockstep.cli.output import errors_out
+from lockstep.cli.validate import validate
+from lockstep.errors import EXIT_CANNOT_RUN, EXIT_USAGE, ConfigError, LockstepError
 
 app = typer.Typer(
     name="lockstep",
@@ -29,6 +32,10 @@ app = typer.Typer(
 )
 app.add_typer(emulator_app, name="emulator")
 app.command("demo")(demo)
+app.command("validate")(validate)
+app.command("plan")(plan)
+app.command("migrate")(migrate)
+app.command("relink")(relink)
 
 
 def _print_version(value: bool) -> None:
@@ -60,7 +67,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     except typer.Abort:
         print("lockstep: aborted", file=sys.stderr)
         sys.exit(130)
+    except ConfigError as exc:
+        errors_out(f"lockstep {_command_name(argv)}".rstrip(), exc.problems)
+        sys.exit(exc.exit_code)
+    except LockstepError as exc:
+        print(f"lockstep: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug, or an environment lockstep did not foresee
+        if os.environ.get("LOCKSTEP_DEBUG") == "1":
+            raise
+        print(
+            f"lockstep: internal error: {type(exc).__name__}: {exc} "
+            "(set LOCKSTEP_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_CANNOT_RUN)
     sys.exit(result if isinstance(result, int) else 0)
+
+
+def _command_name(argv: Sequence[str] | None) -> str:
+    args = list(sys.argv[1:] if argv is None else argv)
+    return next((a for a in args if not a.startswith("-")), "")
 
 
 def _one_line(exc: typer.TyperException) -> str:

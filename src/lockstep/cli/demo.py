@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from lockstep.demo import run_emulator_tour
+from lockstep.demo.migration import run_migration_demo
 from lockstep.emulator.client import EmulatorError
-
-EXIT_COULD_NOT_RUN = 3
+from lockstep.errors import EXIT_CANNOT_RUN
 
 
 def demo(
+    workdir: Annotated[
+        Path | None,
+        typer.Option("--workdir", help="Keep the demo's databases, configs and reports here."),
+    ] = None,
+    tour: Annotated[
+        bool, typer.Option("--tour", help="Run the emulator tour instead (simple-salesforce only).")
+    ] = False,
     accounts: Annotated[
         int, typer.Option(min=1, max=100_000, help="How many Accounts the tour loads.")
     ] = 500,
 ) -> int:
-    """Run the most complete scenario so far: the emulator plus simple-salesforce, end to end."""
+    """Run the seed scenarios end to end on emulators and SQLite: an AMS migration
+    (plan, migrate, relink, retry) and an org sync with a golden-record hub."""
     console = Console()
     try:
-        return run_emulator_tour(console, accounts=accounts)
+        if tour:
+            return run_emulator_tour(console, accounts=accounts)
+        return run_migration_demo(console, workdir)
     except EmulatorError as exc:
         print(f"lockstep demo: error: {exc}", file=sys.stderr)
-        return EXIT_COULD_NOT_RUN
+        return EXIT_CANNOT_RUN

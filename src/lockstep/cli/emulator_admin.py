@@ -16,8 +16,7 @@ import orjson
 import typer
 
 from lockstep.cli.emulator_connection import Connection, UsageError, connection, show
-
-EXIT_FAILED_RECORDS = 1
+from lockstep.errors import EXIT_FAILED_RECORDS
 
 
 def register(app: typer.Typer) -> None:

@@ -22,9 +22,8 @@ import typer
 
 from lockstep.emulator.admin_client import AdminClient, AdminRefused, Unreachable
 from lockstep.emulator.client import EmulatorError, EmulatorInfo
+from lockstep.errors import EXIT_CANNOT_RUN, EXIT_USAGE
 
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -119,9 +118,9 @@ def connection(command: F) -> F:
         except UsageError as exc:
             _fail(where, f"{exc}", EXIT_USAGE)
         except Unreachable as exc:
-            _fail(where, f"the emulator is unreachable: {exc}", EXIT_UNREACHABLE)
+            _fail(where, f"the emulator is unreachable: {exc}", EXIT_CANNOT_RUN)
         except AdminRefused as exc:
-            code = EXIT_UNREACHABLE if exc.status >= 500 else EXIT_USAGE
+            code = EXIT_CANNOT_RUN if exc.status >= 500 else EXIT_USAGE
             _fail(where, f"the emulator refused ({exc.status}): {exc.message}", code)
 
     params = [*own, *added]

@@ -39,12 +39,10 @@ from lockstep.emulator.api.app import build_app
 from lockstep.emulator.org import Credentials, Org, OrgSettings
 from lockstep.emulator.schema.loader import SchemaFileError
 from lockstep.emulator.tls import TlsFiles, ensure_tls, write_file
+from lockstep.errors import EXIT_CANNOT_RUN, EXIT_OK, EXIT_USAGE
 
 log = logging.getLogger("lockstep.emulator")
 
-EXIT_OK = 0
-EXIT_CONFIG = 2
-EXIT_CANNOT_RUN = 3
 SECRETS_FILE = "secrets.json"
 GRACEFUL_SECONDS = 5  # for requests in flight when told to stop
 
@@ -85,7 +83,7 @@ def serve(options: ServeOptions) -> int:
     except SchemaFileError as exc:
         for message in exc.messages:
             print(message, file=sys.stderr)
-        return EXIT_CONFIG
+        return EXIT_USAGE
     except (OSError, sqlite3.Error) as exc:
         _fail(f"cannot open the org in {options.data_dir}: {exc}")
         return EXIT_CANNOT_RUN

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 
-def test_demo_runs_every_step_and_exits_zero() -> None:
+def test_demo_runs_both_seed_scenarios_and_every_check_holds(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "lockstep", "demo", "--accounts", "60"],
+        [sys.executable, "-m", "lockstep", "demo", "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "TERM": "dumb"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "Seed 003" in out and "Seed 002" in out
+    assert "✗" not in out
+    checks = out.count("✓")
+    assert checks >= 16, out
+    assert f"{checks} of {checks} checks held" in out
+    assert "Traceback" not in done.stderr
+    for scenario in ("ams-migration", "org-sync"):
+        runs = sorted((tmp_path / scenario / "reports").iterdir())
+        assert runs, scenario
+        assert all((run / "summary.json").is_file() for run in runs)
+        assert all((run / "report.html").is_file() for run in runs)
+
+
+def test_the_emulator_tour_runs_every_step_and_exits_zero() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lockstep", "demo", "--tour", "--accounts", "60"],
         capture_output=True,
         text=True,
         timeout=180,

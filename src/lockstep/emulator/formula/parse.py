@@ -16,6 +16,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from lockstep.emulator.formula import ast
+from lockstep.lexing import nesting, unquote
 
 MAX_LENGTH = 5000  # Salesforce allows 5,000 characters in a formula
 MAX_NESTING = 64
@@ -48,7 +49,7 @@ class _Build(Transformer[Token, ast.Node]):
         return ast.Literal(value, _col(tok))
 
     def string(self, tok: Token) -> ast.Node:
-        return ast.Literal(_unquote(str(tok)[1:-1]), _col(tok))
+        return ast.Literal(unquote(str(tok)[1:-1]), _col(tok))
 
     def true(self, tok: Token) -> ast.Node:
         return ast.Literal(True, _col(tok))
@@ -97,32 +98,6 @@ class _Build(Transformer[Token, ast.Node]):
         return ast.In(operand, items, True, operand.column)
 
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'}
-
-
-def _unquote(body: str) -> str:
-    out: list[str] = []
-    chars = iter(body)
-    for ch in chars:
-        if ch == "\\":
-            nxt = next(chars, "")
-            out.append(_ESCAPES.get(nxt, nxt))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _nesting(text: str) -> int:
-    depth = deepest = 0
-    for ch in text:
-        if ch == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch == ")":
-            depth -= 1
-    return deepest
-
-
 @lru_cache(maxsize=512)
 def parse(text: str) -> ast.Node:
     """The tree of one formula; ``FormulaError`` with the column of the first bad token."""
@@ -130,7 +105,7 @@ def parse(text: str) -> ast.Node:
         raise FormulaError("the formula is empty")
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"the formula is longer than {MAX_LENGTH} characters")
-    if _nesting(text) > MAX_NESTING:
+    if nesting(text) > MAX_NESTING:
         raise FormulaError(f"the formula nests parentheses more than {MAX_NESTING} deep")
     try:
         node: ast.Node = _Build().transform(_parser().parse(text))

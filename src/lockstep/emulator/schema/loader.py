@@ -37,7 +37,7 @@ from lockstep.emulator.schema.file_format import (
     RollupField,
 )
 from lockstep.emulator.schema.model import FieldDef, FieldType, Rollup, ValidationRule
-from lockstep.emulator.schema.yaml_locate import Loc, Problems, YamlSyntaxError, load
+from lockstep.yaml_locate import Loc, Problems, YamlSyntaxError, load
 
 _NAME = r"[A-Za-z](?:[A-Za-z0-9]|_(?!_)){0,39}(?<!_)"
 CUSTOM_NAME = re.compile(f"^{_NAME}__c$")

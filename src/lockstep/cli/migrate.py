@@ -1,0 +1,112 @@
+"""``lockstep plan``, ``lockstep migrate`` and ``lockstep relink``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lockstep.cli.output import say
+from lockstep.config.loader import load_config
+from lockstep.errors import EXIT_FAILED_RECORDS, EXIT_OK
+from lockstep.migrate.model import Mode
+from lockstep.migrate.run import Options, run
+from lockstep.reports.progress import Progress, make_progress
+from lockstep.reports.summary import Summary
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The config file.")]
+EntityOption = Annotated[
+    list[str] | None,
+    typer.Option("--entity", "-e", help="Only this entity (repeatable); default: all."),
+]
+ReportsOption = Annotated[
+    Path | None,
+    typer.Option("--reports", help="Write reports/<run-id>/ here (default: run.reports)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")]
+
+
+def plan(
+    config: ConfigOption = Path("lockstep.yaml"),
+    entity: EntityOption = None,
+    reports: ReportsOption = None,
+    json: JsonOption = False,
+) -> int:
+    """Dry run of migrate: read both sides, match, and report what would be created,
+    updated, linked or skipped, and which lookups would wait for relink. Writes nothing
+    to any system."""
+    return _run("plan", config, entity, reports, json)
+
+
+def migrate(
+    config: ConfigOption = Path("lockstep.yaml"),
+    entity: EntityOption = None,
+    reports: ReportsOption = None,
+    json: JsonOption = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option("--retry-failed", help="Redo only the records that failed last time."),
+    ] = False,
+) -> int:
+    """Load every entity into its targets, parents first, matching before creating."""
+    return _run("migrate", config, entity, reports, json, retry_failed=retry_failed)
+
+
+def relink(
+    config: ConfigOption = Path("lockstep.yaml"),
+    entity: EntityOption = None,
+    reports: ReportsOption = None,
+    json: JsonOption = False,
+) -> int:
+    """Fill the lookups migrate deferred (self-references, cycles); refused before a
+    migrate has finished for those entities."""
+    return _run("relink", config, entity, reports, json)
+
+
+def _run(
+    mode: Mode,
+    config: Path,
+    entities: list[str] | None,
+    reports: Path | None,
+    as_json: bool,
+    *,
+    retry_failed: bool = False,
+) -> int:
+    loaded = load_config(config)
+    options = Options(mode, tuple(entities) if entities else None, retry_failed, reports)
+    progress = Progress() if as_json else make_progress(sys.stderr)
+    summary = run(loaded, options, progress=progress)
+    if as_json:
+        sys.stdout.write(summary.to_json().decode() + "\n")
+    else:
+        _print(summary)
+    if mode != "plan" and summary.counts.failed:
+        return EXIT_FAILED_RECORDS
+    return EXIT_OK
+
+
+def _print(summary: Summary) -> None:
+    seconds = (summary.finished_at - summary.started_at).total_seconds()
+    say(f"{summary.mode} {summary.run_id}: {summary.status} in {seconds:.1f} s")
+    columns = (
+        "selected",
+        "created",
+        "updated",
+        "matched",
+        "unchanged",
+        "failed",
+        "duplicates",
+        "skipped",
+    )
+    width = max([len(e) for e in summary.by_entity] + [6])
+    say("  " + "entity".ljust(width) + "".join(c.rjust(11) for c in columns))
+    for name, counts in [*summary.by_entity.items(), ("total", summary.counts)]:
+        row = counts.as_dict()
+        say("  " + name.ljust(width) + "".join(f"{row[c]:>11,}" for c in columns))
+    if summary.deferred:
+        say(f"  {summary.deferred:,} lookups deferred: run `lockstep relink` after migrate")
+    calls = ", ".join(f"{s}: {n:,}" for s, n in summary.api_calls.items())
+    say(f"  API calls: {calls}")
+    say(f"  reports: {summary.reports} (open report.html)")

@@ -1,0 +1,38 @@
+"""``run:``: where state and reports go, and what runs on a schedule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from lockstep.config.base import Strict
+
+
+class Schedule(Strict):
+    """A command run on a cron schedule by `lockstep run`."""
+
+    name: str = Field(description="A name for logs and the dashboard.")
+    cron: str = Field(
+        description="A five-field cron expression (minute hour day-of-month month "
+        "day-of-week), such as `0 * * * *` for hourly."
+    )
+    command: Literal["sync", "reconcile", "migrate", "relink", "cleanup"] = Field(
+        "sync", description="What to run."
+    )
+    entities: list[str] = Field(
+        default_factory=list, description="Limit the run to these entities (default: all)."
+    )
+
+
+class RunSettings(Strict):
+    """Where lockstep keeps its state and its reports."""
+
+    ledger: str = Field(
+        "sqlite:///.lockstep/ledger.db",
+        description="The ledger's SQLAlchemy URL: SQLite (the default, in WAL mode) or "
+        "PostgreSQL for several workers.",
+    )
+    reports: Path = Field(Path("reports"), description="Where each run writes `reports/<run-id>/`.")
+    schedules: list[Schedule] = Field(default_factory=list, description="Scheduled commands.")

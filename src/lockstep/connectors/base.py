@@ -1,0 +1,92 @@
+"""The seam every system sits behind: describe, snapshot, changes, apply.
+
+A connector speaks *native* names (objects, tables, fields); mapping to the canonical
+model is pure code elsewhere. Every method raises only ``lockstep.errors``
+exceptions for whole-call failures; per-record failures come back as ``OpResult``
+values, one per input operation, in input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from lockstep.core.ops import Op, OpResult
+from lockstep.core.records import ChangeBatch, Row
+from lockstep.core.shapes import ObjectShape
+
+CaptureMode = Literal["triggers", "watermark", "poll", "cdc", "none"]
+
+
+@dataclass(frozen=True)
+class CaptureSpec:
+    """How changes of one object are read: ``triggers`` (SQL change table),
+    ``watermark`` (a timestamp column, SQL), ``poll`` (SystemModstamp, Salesforce),
+    ``cdc`` (Change Data Capture, Salesforce), or ``none``."""
+
+    mode: CaptureMode = "none"
+    column: str | None = None  # the watermark / modstamp column
+    lookback_seconds: float = 0.0
+
+
+@dataclass
+class CallCounter:
+    """API calls made, by family (``rest``, ``bulk2``, ``auth``…), and the latest
+    usage the system reported (Salesforce's ``Sforce-Limit-Info``)."""
+
+    by_family: dict[str, int] = field(default_factory=dict)
+    used: int | None = None
+    limit: int | None = None
+
+    def count(self, family: str, n: int = 1) -> None:
+        self.by_family[family] = self.by_family.get(family, 0) + n
+
+    @property
+    def total(self) -> int:
+        """Calls that count against the system's API allocation (not logins)."""
+        return sum(n for family, n in self.by_family.items() if family != "auth")
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One configured system."""
+
+    name: str
+    calls: CallCounter
+
+    def check(self) -> None:
+        """Connect and authenticate; raise ``Unreachable`` / ``AuthFailed`` if not."""
+
+    def describe(self, obj: str) -> ObjectShape:
+        """The object or table ``obj``; ``SchemaError`` when there is none."""
+
+    def snapshot(
+        self, obj: str, fields: Sequence[str], *, where: str | None = None, page_size: int = 2000
+    ) -> Iterator[Sequence[Row]]:
+        """Every row of ``obj`` passing ``where`` (the system's own filter language),
+        with ``fields`` (the key always included), streamed page by page."""
+
+    def changes(
+        self,
+        obj: str,
+        fields: Sequence[str],
+        cursor: str | None,
+        capture: CaptureSpec,
+        *,
+        limit: int = 10_000,
+    ) -> ChangeBatch:
+        """Changes after ``cursor`` (``None``: from the start of capture), oldest first."""
+
+    def install_capture(self, obj: str, capture: CaptureSpec) -> None:
+        """Prepare change capture for ``obj`` (SQL triggers and change table); idempotent.
+        Changes made from then on are returned by ``changes``."""
+
+    def remove_capture(self, obj: str) -> None:
+        """Undo ``install_capture`` for ``obj``; idempotent."""
+
+    def apply(self, obj: str, ops: Sequence[Op]) -> list[OpResult]:
+        """Perform ``ops``; one result per op, in input order."""
+
+    def close(self) -> None:
+        """Release connections."""

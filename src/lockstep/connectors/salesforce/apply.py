@@ -1,0 +1,57 @@
+"""``Connector.apply`` for Salesforce: ops grouped, each group by its cheapest path.
+
+Ops are grouped by action (insert, update, upsert per external-id field, delete);
+groups run in the order of their first op. A group of ``bulk_threshold`` ops or more
+is one Bulk API 2.0 job; a smaller one goes through sObject Collections,
+``batch_size`` records a call. N records thus cost ⌈N/200⌉ calls, or one job's calls.
+
+A whole call that fails before anything was written is raised. Once something was
+written, raising would lose those results (and a retry would insert those records
+again), so the ops not done get a result each instead, coded after the failure
+(``UNREACHABLE``, ``RATE_LIMITED``…).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lockstep.config.systems import SalesforceSystem
+from lockstep.connectors.salesforce import collections
+from lockstep.connectors.salesforce.bulk import BulkJob
+from lockstep.connectors.salesforce.client import SalesforceClient
+from lockstep.connectors.salesforce.records import failure_code, groups_of
+from lockstep.core.ops import Op, OpResult
+from lockstep.errors import SystemFailure
+
+
+def apply(
+    client: SalesforceClient, config: SalesforceSystem, bulk: BulkJob, obj: str, ops: Sequence[Op]
+) -> list[OpResult]:
+    """One result per op, in input order."""
+    results: list[OpResult | None] = [None] * len(ops)
+    written = False
+    try:
+        for group in groups_of(ops):
+            members = [ops[i] for i in group.indices]
+            if len(members) >= config.bulk_threshold:
+                done = bulk.run(obj, group.action, group.match_on, members)
+                for index, result in zip(group.indices, done, strict=True):
+                    results[index] = result
+                written = True
+                continue
+            step = config.batch_size
+            for start in range(0, len(members), step):
+                chunk = members[start : start + step]
+                done = collections.write(client, obj, group.action, group.match_on, chunk)
+                for index, result in zip(group.indices[start : start + step], done, strict=True):
+                    results[index] = result
+                written = True
+    except SystemFailure as failure:
+        if not written:
+            raise
+        code = failure_code(failure)
+        for index, op in enumerate(ops):
+            if results[index] is None:
+                message = f"not done: {failure}"
+                results[index] = OpResult.failed(code, message, native_id=op.native_id)
+    return [result for result in results if result is not None]

@@ -1,0 +1,68 @@
+"""Every name one table's capture uses, quoted for its dialect.
+
+Triggers are ``lockstep_<table>_ins``, ``_upd`` and ``_del`` (on PostgreSQL calling
+the function ``lockstep_<table>_capture``); a name longer than the dialect allows
+keeps its prefix and suffix around a short hash of the table name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Dialect
+
+
+@dataclass(frozen=True)
+class CaptureNames:
+    table: str  # the table's name, as written into the change table's table_name
+    target: str  # the table, quoted and schema-qualified
+    key: str  # its key column, quoted
+    changes: str  # the change table, quoted and schema-qualified
+    changes_index: str  # its (table_name, ...) index, quoted
+    insert: str
+    update: str
+    delete: str
+    prefix: str  # the quoted schema and a dot, or nothing: to qualify what needs it
+    function: str  # PostgreSQL: the row trigger's function, qualified
+    channel: str  # PostgreSQL: the NOTIFY channel (the change table's name)
+
+
+def capture_names(
+    dialect: Dialect, schema: str | None, table: str, key: str, change_table: str
+) -> CaptureNames:
+    quote = dialect.identifier_preparer.quote
+    limit = dialect.max_identifier_length or 63
+
+    prefix = f"{quote(schema)}." if schema else ""
+
+    def own(suffix: str) -> str:
+        return quote(_fit(f"lockstep_{table}", f"_{suffix}", limit))
+
+    return CaptureNames(
+        table=table,
+        target=prefix + quote(table),
+        key=quote(key),
+        changes=prefix + quote(change_table),
+        changes_index=quote(_fit(change_table, "_by_table", limit)),
+        insert=own("ins"),
+        update=own("upd"),
+        delete=own("del"),
+        prefix=prefix,
+        function=prefix + own("capture"),
+        channel=change_table,
+    )
+
+
+def literal(text: str) -> str:
+    """``text`` as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fit(head: str, tail: str, limit: int) -> str:
+    name = head + tail
+    if len(name.encode()) <= limit:
+        return name
+    digest = hashlib.sha1(head.encode()).hexdigest()[:8]
+    room = limit - len(tail.encode()) - len(digest) - 1
+    return head.encode()[:room].decode(errors="ignore") + "_" + digest + tail

@@ -1,0 +1,113 @@
+"""One SQLAlchemy engine per SQL system, set up so every dialect behaves alike.
+
+Sessions run in UTC (PostgreSQL ``TIME ZONE``, MariaDB ``time_zone``), MariaDB talks
+utf8mb4, and SQLite runs in WAL mode with a busy timeout. On SQLite, SQLAlchemy rather
+than the ``sqlite3`` module emits ``BEGIN``: that is what makes SAVEPOINTs (and so
+per-record errors) work, and lets a write transaction take the write lock up front
+(``BEGIN IMMEDIATE``) instead of failing to upgrade a read lock later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine
+
+from lockstep.errors import ConfigError
+
+Family = Literal["postgresql", "mariadb", "sqlite"]
+
+WRITE_OPTION = "lockstep_write"  # execution option: this connection will write
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+PAGE_TIMEOUT_SECONDS = 3600  # MariaDB: how long a streamed read may wait for its reader
+
+
+@dataclass(frozen=True)
+class Database:
+    """An engine, the dialect family it speaks, and its URL fit to print."""
+
+    engine: Engine
+    family: Family
+    shown_url: str
+
+
+def open_database(system: str, url_text: str) -> Database:
+    """The engine for ``url_text``; ``ConfigError`` when the URL cannot be used.
+    Nothing connects until the engine is first used."""
+    try:
+        url = sa.make_url(url_text)
+    except sa.exc.ArgumentError:
+        raise ConfigError([f"systems.{system}.url: not a SQLAlchemy database URL"]) from None
+    shown = url.render_as_string(hide_password=True)
+    family = _family(system, url, shown)
+    if family == "mariadb" and "charset" not in url.query:
+        url = url.update_query_dict({"charset": "utf8mb4"})
+    try:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise ConfigError([f"systems.{system}.url: {shown}: {exc}"]) from None
+    _SETUP[family](engine)
+    return Database(engine, family, shown)
+
+
+def _family(system: str, url: URL, shown: str) -> Family:
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return "postgresql"
+    if backend in ("mysql", "mariadb"):
+        return "mariadb"
+    if backend == "sqlite":
+        return "sqlite"
+    raise ConfigError(
+        [f"systems.{system}.url: {shown}: lockstep speaks postgresql, mariadb and sqlite"]
+    )
+
+
+def _run(dbapi_connection: Any, *statements: str) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for statement in statements:
+            cursor.execute(statement)
+            if cursor.description is not None:
+                cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _setup_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _utc(dbapi_connection: Any, _record: Any) -> None:
+        _run(dbapi_connection, "SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+
+def _setup_mariadb(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _utc(dbapi_connection: Any, _record: Any) -> None:
+        _run(dbapi_connection, "SET time_zone = '+00:00'")
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN, below
+        _run(
+            dbapi_connection,
+            f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+            "PRAGMA journal_mode = WAL",
+        )
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        writes = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+_SETUP = {
+    "postgresql": _setup_postgresql,
+    "mariadb": _setup_mariadb,
+    "sqlite": _setup_sqlite,
+}

@@ -1,0 +1,114 @@
+"""lockstep's errors: the class of an error decides what happens next.
+
+::
+
+    LockstepError
+    ├── ConfigError          bad config or usage: report every problem, exit 2
+    └── SystemFailure        a system (by name) failed a whole call
+        ├── Transient        retry with backoff; exit 3 if it persists
+        │   ├── Unreachable  no connection, DNS, TLS, timeout, 5xx
+        │   ├── RateLimited  429, REQUEST_LIMIT_EXCEEDED, 503 with Retry-After
+        │   └── QuotaShed    lockstep's own brake: the daily API share is reached
+        └── Terminal         retrying cannot help until a person acts; exit 3
+            ├── AuthFailed   credentials refused (after one re-login)
+            └── SchemaError  an object, table or field the config names is missing
+
+A failure of *one record* is not an exception: it is a ``RecordError`` value in that
+record's ``OpResult`` (see ``lockstep.core.ops``), so the rest of the batch goes on.
+``classify_http`` is the one place HTTP statuses and Salesforce error codes become
+classes; nothing matches on message text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+EXIT_OK = 0
+EXIT_FAILED_RECORDS = 1
+EXIT_USAGE = 2
+EXIT_CANNOT_RUN = 3
+
+
+class LockstepError(Exception):
+    """Every error lockstep raises on purpose."""
+
+    exit_code = EXIT_CANNOT_RUN
+
+
+class ConfigError(LockstepError):
+    """The config (or the command line) is wrong; ``problems`` holds every finding,
+    each a line ``file:line:column: path: what``."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        head = self.problems[0] if count else "invalid configuration"
+        super().__init__(head if count == 1 else f"{count} problems; first: {head}")
+
+
+class SystemFailure(LockstepError):
+    """A call to the system named ``system`` failed as a whole."""
+
+    def __init__(self, system: str, message: str) -> None:
+        super().__init__(f"{system}: {message}")
+        self.system = system
+        self.message = message
+
+
+class Transient(SystemFailure):
+    """Worth retrying later; ``retry_after`` (seconds) when the system said."""
+
+    def __init__(self, system: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(system, message)
+        self.retry_after = retry_after
+
+
+class Unreachable(Transient):
+    """The system could not be reached, or failed on its side (5xx, timeout)."""
+
+
+class RateLimited(Transient):
+    """The system refused for load or quota (429, REQUEST_LIMIT_EXCEEDED)."""
+
+
+class QuotaShed(Transient):
+    """lockstep stopped itself: the share of the daily API allocation is used."""
+
+
+class Terminal(SystemFailure):
+    """Retrying will not help until someone changes something."""
+
+
+class AuthFailed(Terminal):
+    """The system refused the credentials."""
+
+
+class SchemaError(Terminal):
+    """An object, table or field the config relies on is not there."""
+
+
+RATE_LIMIT_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED", "CONCURRENT_REQUEST_LIMIT_EXCEEDED"})
+AUTH_CODES = frozenset({"INVALID_SESSION_ID", "INVALID_AUTH_HEADER", "INVALID_LOGIN"})
+SCHEMA_CODES = frozenset({"NOT_FOUND", "INVALID_TYPE", "INVALID_FIELD", "INVALID_SOBJECT"})
+
+
+def classify_http(
+    system: str,
+    status: int,
+    message: str,
+    code: str | None = None,
+    retry_after: float | None = None,
+) -> SystemFailure:
+    """The error for a whole call that answered ``status`` (with Salesforce's
+    ``errorCode`` when there is one)."""
+    if status == 429 or (code is not None and code in RATE_LIMIT_CODES):
+        return RateLimited(system, message, retry_after)
+    if status in (401,) or (code is not None and code in AUTH_CODES):
+        return AuthFailed(system, message)
+    if status >= 500 or status in (408, 0):
+        return Unreachable(system, message, retry_after)
+    if code is not None and code in SCHEMA_CODES:
+        return SchemaError(system, message)
+    return Terminal(system, message)

@@ -1,0 +1,142 @@
+"""Golden records and sync state: what lockstep believes a record is, and what each
+system was last known to hold of it (as a fingerprint), so that a change whose values
+match is recognised as an echo of lockstep's own write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lockstep.ledger import bulk
+from lockstep.ledger.base import LedgerBase, among, analyze_after_bulk, chunks
+from lockstep.ledger.bulk import driver_value
+from lockstep.ledger.rows import Golden, SyncState
+from lockstep.ledger.tables import golden, sync_state
+
+
+class GoldenStore(LedgerBase):
+    def golden(
+        self, entity: str, global_id: str, *, conn: Connection | None = None
+    ) -> Golden | None:
+        """The golden record of ``global_id``, if there is one."""
+        with self._read(conn) as c:
+            row = c.execute(
+                select(golden).where(golden.c.entity == entity, golden.c.global_id == global_id)
+            ).one_or_none()
+        return None if row is None else Golden(**row._mapping)
+
+    def put_golden(
+        self,
+        entity: str,
+        global_id: str,
+        values: Mapping[str, Any],
+        *,
+        conn: Connection | None = None,
+    ) -> int:
+        """Store ``values`` as the golden record; returns its new version (1 for a new
+        record). Concurrent writers each get their own version."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(golden).values(
+            entity=entity,
+            global_id=global_id,
+            values=dict(values),
+            version=1,
+            updated_at=self.now(),
+        )
+        stmt = insert.on_conflict_do_update(
+            index_elements=[golden.c.entity, golden.c.global_id],
+            set_={
+                "values": insert.excluded["values"],
+                "version": golden.c.version + 1,
+                "updated_at": insert.excluded.updated_at,
+            },
+        ).returning(golden.c.version)
+        with self._write(conn) as c:
+            return int(c.execute(stmt).scalar_one())
+
+    def synced(
+        self, entity: str, global_id: str, system: str, *, conn: Connection | None = None
+    ) -> SyncState | None:
+        """What ``system`` last agreed on for ``global_id``, if anything."""
+        with self._read(conn) as c:
+            row = c.execute(
+                select(sync_state).where(
+                    sync_state.c.entity == entity,
+                    sync_state.c.global_id == global_id,
+                    sync_state.c.system == system,
+                )
+            ).one_or_none()
+        return None if row is None else SyncState(**row._mapping)
+
+    def synced_many(
+        self,
+        entity: str,
+        global_ids: Iterable[str],
+        system: str,
+        *,
+        conn: Connection | None = None,
+    ) -> dict[str, SyncState]:
+        """``{global_id: SyncState}`` for those of ``global_ids`` synced to ``system``."""
+        found: dict[str, SyncState] = {}
+        with self._read(conn) as c:
+            for chunk in chunks(global_ids):
+                rows = c.execute(
+                    select(sync_state).where(
+                        sync_state.c.entity == entity,
+                        sync_state.c.system == system,
+                        among(sync_state.c.global_id, chunk, c),
+                    )
+                )
+                for row in rows:
+                    found[row.global_id] = SyncState(**row._mapping)
+        return found
+
+    def mark_synced(
+        self,
+        entity: str,
+        global_id: str,
+        system: str,
+        fingerprint: str,
+        version: int,
+        *,
+        conn: Connection | None = None,
+    ) -> None:
+        """Record that ``system`` now holds values with ``fingerprint``, from golden
+        ``version``."""
+        self.mark_synced_many(entity, system, [(global_id, fingerprint, version)], conn=conn)
+
+    def mark_synced_many(
+        self,
+        entity: str,
+        system: str,
+        rows: Iterable[tuple[str, str, int]],
+        *,
+        conn: Connection | None = None,
+    ) -> None:
+        """``mark_synced`` for many ``(global_id, fingerprint, version)`` at once; of
+        rows for the same global id, the last counts."""
+        rows = list(rows)
+        if len(set(map(itemgetter(0), rows))) < len(rows):
+            rows = list({row[0]: row for row in rows}.values())
+        shared = {"entity": entity, "system": system}
+        with self._write(conn) as c:
+            now = driver_value(c, sync_state.c.synced_at, self.now())
+            for chunk in chunks(rows, bulk.ROWS):
+                bulk.execute(c, _MARK_SYNCED, chunk, _SYNCED, {**shared, "now": now})
+            analyze_after_bulk(c, sync_state, len(rows))
+
+
+_SYNCED = ("text", "text", "int")
+
+#: ``WHERE true`` tells SQLite's parser that ``ON`` starts the upsert, not a join.
+_MARK_SYNCED = """\
+INSERT INTO ls_sync_state (entity, global_id, system, fingerprint, version, synced_at)
+WITH r (global_id, fingerprint, version) AS ({rows})
+SELECT {entity}, r.global_id, {system}, r.fingerprint, r.version, {now}
+FROM r WHERE true
+ON CONFLICT (entity, global_id, system) DO UPDATE SET
+fingerprint = excluded.fingerprint, version = excluded.version, synced_at = excluded.synced_at"""

@@ -1,0 +1,322 @@
+"""Cross references: which native record in each system is which global id.
+
+Within an entity a global id has at most one native id per system, and a native id
+belongs to one global id; an attempt to break either rule raises ``XrefConflict``
+and writes nothing.
+
+``link_many`` leaves that check to the table's unique constraints: it inserts the pairs
+not linked yet in one statement, inside a savepoint, and only when a constraint
+refuses them does it roll back and look for the pair to blame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lockstep.errors import LockstepError
+from lockstep.ledger import bulk
+from lockstep.ledger.base import LedgerBase, analyze_after_bulk, chunks
+from lockstep.ledger.bulk import driver_value
+from lockstep.ledger.ids import new_global_id
+from lockstep.ledger.tables import xrefs
+
+_PARKED = "\u2400"  # prefixes native ids mid-rewrite, so ids may swap places
+
+
+class XrefConflict(LockstepError):
+    """A link would give a native id two global ids, or a global id two native ids in
+    one system."""
+
+
+class XrefStore(LedgerBase):
+    def new_global_id(self) -> str:
+        """A new, time-ordered 26-character global id."""
+        return new_global_id()
+
+    def link(
+        self,
+        entity: str,
+        global_id: str,
+        system: str,
+        native_id: str,
+        *,
+        conn: Connection | None = None,
+    ) -> None:
+        """Record that ``native_id`` in ``system`` is ``global_id``. Linking again is a
+        no-op; a global id's link in ``system`` moves to the new native id (the record
+        was re-created there)."""
+        with self._write(conn) as c:
+            owner = self.global_id(entity, system, native_id, conn=c)
+            if owner is not None and owner != global_id:
+                raise XrefConflict(
+                    f"{entity} {system}:{native_id} is already linked to {owner}, not {global_id}"
+                )
+            if owner == global_id:
+                return
+            now = self.now()
+            moved = c.execute(
+                update(xrefs)
+                .where(_global_key(entity, global_id, system))
+                .values(native_id=native_id, updated_at=now)
+            )
+            if moved.rowcount == 0:
+                c.execute(
+                    xrefs.insert(),
+                    _row(entity, global_id, system, native_id, now),
+                )
+
+    def link_many(
+        self,
+        entity: str,
+        system: str,
+        pairs: Iterable[tuple[str, str]],
+        *,
+        conn: Connection | None = None,
+    ) -> int:
+        """Link many ``(global_id, native_id)`` pairs in one transaction; pairs already
+        linked are skipped, and a conflicting pair fails the whole call with
+        ``XrefConflict``. Returns how many links were added."""
+        rows = _distinct(entity, system, pairs)
+        shared = {"entity": entity, "system": system}
+        added = 0
+        with self._write(conn) as c:
+            now = driver_value(c, xrefs.c.created_at, self.now())
+            try:
+                with c.begin_nested():
+                    for chunk in chunks(rows, bulk.ROWS):
+                        inserted = bulk.execute(c, _INSERT, chunk, _PAIR, {**shared, "now": now})
+                        added += inserted.rowcount
+            except IntegrityError:
+                conflict = _find_conflict(c, entity, system, rows)
+                if conflict is None:
+                    raise
+                raise conflict from None
+            analyze_after_bulk(c, xrefs, added)
+        return added
+
+    def global_id(
+        self, entity: str, system: str, native_id: str, *, conn: Connection | None = None
+    ) -> str | None:
+        """The global id of ``native_id`` in ``system``, if linked."""
+        with self._read(conn) as c:
+            return c.scalar(select(xrefs.c.global_id).where(_native_key(entity, system, native_id)))
+
+    def native_id(
+        self, entity: str, global_id: str, system: str, *, conn: Connection | None = None
+    ) -> str | None:
+        """The native id of ``global_id`` in ``system``, if linked."""
+        with self._read(conn) as c:
+            return c.scalar(select(xrefs.c.native_id).where(_global_key(entity, global_id, system)))
+
+    def global_ids(
+        self,
+        entity: str,
+        system: str,
+        native_ids: Iterable[str],
+        *,
+        conn: Connection | None = None,
+    ) -> dict[str, str]:
+        """``{native_id: global_id}`` for those of ``native_ids`` that are linked."""
+        return self._lookup(_GLOBAL_IDS, entity, system, native_ids, conn)
+
+    def native_ids(
+        self,
+        entity: str,
+        global_ids: Iterable[str],
+        system: str,
+        *,
+        conn: Connection | None = None,
+    ) -> dict[str, str]:
+        """``{global_id: native_id}`` for those of ``global_ids`` linked in ``system``."""
+        return self._lookup(_NATIVE_IDS, entity, system, global_ids, conn)
+
+    def _lookup(
+        self,
+        template: str,
+        entity: str,
+        system: str,
+        keys: Iterable[str],
+        conn: Connection | None,
+    ) -> dict[str, str]:
+        found: dict[str, str] = {}
+        shared = {"entity": entity, "system": system}
+        with self._read(conn) as c:
+            for chunk in chunks(keys, bulk.ROWS):
+                found.update(bulk.fetch(c, template, chunk, _KEY, shared))
+        return found
+
+    def xrefs(
+        self, entity: str, global_id: str, *, conn: Connection | None = None
+    ) -> dict[str, str]:
+        """``{system: native_id}`` for every system ``global_id`` is linked in."""
+        with self._read(conn) as c:
+            rows = c.execute(
+                select(xrefs.c.system, xrefs.c.native_id)
+                .where(xrefs.c.entity == entity, xrefs.c.global_id == global_id)
+                .order_by(xrefs.c.system)
+            )
+            return dict(rows.all())
+
+    def unlink(
+        self, entity: str, global_id: str, system: str, *, conn: Connection | None = None
+    ) -> bool:
+        """Forget ``global_id``'s link in ``system``; whether there was one."""
+        with self._write(conn) as c:
+            gone = c.execute(delete(xrefs).where(_global_key(entity, global_id, system)))
+            return gone.rowcount > 0
+
+    def unlink_system(
+        self, system: str, *, entity: str | None = None, conn: Connection | None = None
+    ) -> int:
+        """Forget every link in ``system`` (of one entity, if given), as a cleanup for
+        a full resync does; how many."""
+        stmt = delete(xrefs).where(xrefs.c.system == system)
+        if entity is not None:
+            stmt = stmt.where(xrefs.c.entity == entity)
+        with self._write(conn) as c:
+            return c.execute(stmt).rowcount
+
+    def rewrite_native_ids(
+        self,
+        system: str,
+        mapping: Mapping[str, str],
+        *,
+        entity: str | None = None,
+        conn: Connection | None = None,
+    ) -> int:
+        """Replace native ids in ``system`` (``{old: new}``), as after a sandbox refresh
+        gave every record a new id. Ids may swap places. Returns how many links moved."""
+        scope = [xrefs.c.system == system]
+        if entity is not None:
+            scope.append(xrefs.c.entity == entity)
+        parked = and_(*scope, xrefs.c.native_id.startswith(_PARKED, autoescape=True))
+        park = (
+            update(xrefs)
+            .where(*scope, xrefs.c.native_id == bindparam("_old"))
+            .values(native_id=bindparam("_parked"), updated_at=self.now())
+        )
+        with self._write(conn) as c:
+            for chunk in chunks(mapping.items(), 5_000):
+                c.execute(park, [{"_old": old, "_parked": _PARKED + new} for old, new in chunk])
+            moved = int(c.scalar(select(func.count()).select_from(xrefs).where(parked)) or 0)
+            c.execute(
+                update(xrefs)
+                .where(parked)
+                .values(native_id=func.substr(xrefs.c.native_id, len(_PARKED) + 1))
+            )
+        return moved
+
+    def count_xrefs(
+        self,
+        entity: str | None = None,
+        system: str | None = None,
+        *,
+        conn: Connection | None = None,
+    ) -> int:
+        """How many links there are, of one entity and/or system if given."""
+        stmt = select(func.count()).select_from(xrefs)
+        if entity is not None:
+            stmt = stmt.where(xrefs.c.entity == entity)
+        if system is not None:
+            stmt = stmt.where(xrefs.c.system == system)
+        with self._read(conn) as c:
+            return int(c.scalar(stmt) or 0)
+
+
+_PAIR = ("text", "text")
+_KEY = ("text",)
+
+#: The pairs not linked yet. One whose native id or global id is linked otherwise
+#: breaks a unique constraint, and ``_CONFLICT`` then says which.
+_INSERT = """\
+INSERT INTO ls_xrefs (entity, global_id, system, native_id, created_at, updated_at)
+WITH p (global_id, native_id) AS ({rows})
+SELECT {entity}, p.global_id, {system}, p.native_id, {now}, {now}
+FROM p
+WHERE NOT EXISTS (
+    SELECT 1 FROM ls_xrefs AS x
+    WHERE x.entity = {entity} AND x.system = {system}
+    AND x.native_id = p.native_id AND x.global_id = p.global_id
+)"""
+
+#: A pair whose native id has another global id, or whose global id another native
+#: id: ``(global_id, native_id, linked global_id, linked native_id)``.
+_CONFLICT = """\
+WITH p (global_id, native_id) AS ({rows})
+SELECT p.global_id, p.native_id, x.global_id, x.native_id
+FROM p {join} ls_xrefs AS x
+ON x.entity = {entity} AND x.system = {system} AND x.native_id = p.native_id
+WHERE x.global_id <> p.global_id
+UNION ALL
+SELECT p.global_id, p.native_id, x.global_id, x.native_id
+FROM p {join} ls_xrefs AS x
+ON x.entity = {entity} AND x.system = {system} AND x.global_id = p.global_id
+WHERE x.native_id <> p.native_id
+LIMIT 1"""
+
+_GLOBAL_IDS = """\
+WITH k (native_id) AS ({rows})
+SELECT x.native_id, x.global_id
+FROM k {join} ls_xrefs AS x
+ON x.entity = {entity} AND x.system = {system} AND x.native_id = k.native_id"""
+
+_NATIVE_IDS = """\
+WITH k (global_id) AS ({rows})
+SELECT x.global_id, x.native_id
+FROM k {join} ls_xrefs AS x
+ON x.entity = {entity} AND x.system = {system} AND x.global_id = k.global_id"""
+
+
+def _distinct(entity: str, system: str, pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pairs`` without repeats; ``XrefConflict`` if two give one id two partners."""
+    rows = list(pairs)
+    if len(rows) == len(set(map(itemgetter(0), rows))) == len(set(map(itemgetter(1), rows))):
+        return rows
+    by_native: dict[str, str] = {}
+    by_global: dict[str, str] = {}
+    for global_id, native_id in rows:
+        if by_native.setdefault(native_id, global_id) != global_id:
+            raise XrefConflict(f"{entity} {system}:{native_id} given two global ids")
+        if by_global.setdefault(global_id, native_id) != native_id:
+            raise XrefConflict(f"{entity} {global_id} given two native ids in {system}")
+    return [(g, n) for n, g in by_native.items()]
+
+
+def _find_conflict(
+    conn: Connection, entity: str, system: str, rows: list[tuple[str, str]]
+) -> XrefConflict | None:
+    """The error for a pair of ``rows`` that the links in the ledger refuse, if any."""
+    shared = {"entity": entity, "system": system}
+    for chunk in chunks(rows, bulk.ROWS):
+        clashes = bulk.fetch(conn, _CONFLICT, chunk, _PAIR, shared)
+        if not clashes:
+            continue
+        global_id, native_id, owner, linked = clashes[0]
+        if owner != global_id:
+            return XrefConflict(f"{entity} {system}:{native_id} is already linked to {owner}")
+        return XrefConflict(f"{entity} {global_id} is already linked to {system}:{linked}")
+    return None
+
+
+def _native_key(entity: str, system: str, native_id: str) -> Any:
+    return and_(xrefs.c.entity == entity, xrefs.c.system == system, xrefs.c.native_id == native_id)
+
+
+def _global_key(entity: str, global_id: str, system: str) -> Any:
+    return and_(xrefs.c.entity == entity, xrefs.c.global_id == global_id, xrefs.c.system == system)
+
+
+def _row(entity: str, global_id: str, system: str, native_id: str, now: Any) -> dict[str, Any]:
+    return {
+        "entity": entity,
+        "global_id": global_id,
+        "system": system,
+        "native_id": native_id,
+        "created_at": now,
+        "updated_at": now,
+    }

@@ -1,0 +1,1 @@
+"""Migration: select → match → plan (report) → apply parents first → relink deferred lookups."""

@@ -1,0 +1,293 @@
+"""Carry out a plan for one entity in one target: write, link, record, write back.
+
+The order makes a kill -9 at any point safe to rerun:
+
+1. New global ids are linked to their source records in the ledger first, so a rerun
+   reuses them (and the external-id values derived from them).
+2. The target is written through ``Connector.apply`` (Collections or Bulk 2.0, by size);
+   creates are upserts on the target's external id when it has one, so a rerun after a
+   write whose reply was lost updates rather than duplicates.
+3. Each chunk's results are linked and fingerprinted in one ledger transaction.
+4. Written-back ids, global ids and sync statuses go to the source last; a rerun sees
+   which are missing and writes only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from lockstep.config.entities import Binding, Entity
+from lockstep.connectors.base import Connector
+from lockstep.core.ops import OpResult, Upsert
+from lockstep.ledger import Ledger
+from lockstep.ledger.codec import fingerprint
+from lockstep.ledger.rows import ExceptionEntry
+from lockstep.mapping.errors import MappingError
+from lockstep.mapping.record import Writer
+from lockstep.migrate.model import Outcome, PlanItem, Tally
+from lockstep.reports.writer import ReportWriter
+
+CHUNK = 100_000  # records per apply call: one Bulk job each, few enough calls
+
+
+@dataclass
+class Target:
+    """One entity's target: where it goes and how its values are written."""
+
+    entity_name: str
+    entity: Entity
+    source: str
+    target: str
+    source_binding: Binding
+    target_binding: Binding
+    source_connector: Connector
+    target_connector: Connector
+    writer: Writer
+    ext_value: Callable[[str, str], str] | None
+
+
+def execute(
+    t: Target,
+    items: Sequence[PlanItem],
+    *,
+    known_gids: Mapping[str, str],
+    source_house: Mapping[str, Mapping[str, Any]],
+    target_house: Mapping[str, Mapping[str, Any]] | None = None,
+    ledger: Ledger,
+    report: ReportWriter,
+    run_id: str,
+    on_done: Callable[[int], None] | None = None,
+    tally: Tally,
+) -> None:
+    """Apply the writes among ``items``; record every outcome and count it in ``tally``."""
+    fresh = [
+        (i.global_id, i.source_key)
+        for i in items
+        if i.global_id and i.source_key not in known_gids and i.action in ("create", "link")
+    ]
+    if fresh:
+        ledger.link_many(t.entity_name, t.source, fresh)
+
+    pending: list[tuple[PlanItem, Upsert | None]] = []
+    invalid: list[Outcome] = []
+    for item in items:
+        if item.action not in ("create", "update", "link"):
+            continue
+        try:
+            current = (target_house or {}).get(item.target_key or "", {})
+            pending.append((item, _op(t, item, current)))
+        except MappingError as exc:
+            invalid.append(Outcome(item, ok=False, error_code="INVALID", message=str(exc)))
+
+    _settle(t, invalid, tally, source_house, ledger, report, run_id)
+    chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
+    del pending  # each chunk is dropped once answered
+
+    def send(chunk: list[tuple[PlanItem, Upsert | None]]) -> list[Outcome]:
+        writes = [(item, op) for item, op in chunk if op is not None]
+        results = t.target_connector.apply(t.target_binding.target, [op for _, op in writes])
+        by_item = {id(item): r for (item, _), r in zip(writes, results, strict=True)}
+        return [_outcome(item, by_item.get(id(item))) for item, _ in chunk]
+
+    # The next chunk is written (a Bulk job runs, mostly waiting) while this one is
+    # recorded and written back: one worker, so the target sees one job at a time.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lockstep-apply") as pool:
+        future = pool.submit(send, chunks[0]) if chunks else None
+        for i in range(len(chunks)):
+            assert future is not None
+            outcomes = future.result()
+            future = pool.submit(send, chunks[i + 1]) if i + 1 < len(chunks) else None
+            chunks[i] = []  # sent and answered: its ops need not stay in memory
+            _record(t, outcomes, ledger)
+            _settle(t, outcomes, tally, source_house, ledger, report, run_id)
+            if on_done is not None:
+                on_done(len(outcomes))
+
+    unchanged = [
+        Outcome(item, ok=True, target_key=item.target_key)
+        for item in items
+        if item.action == "unchanged" and item.target_key
+    ]
+    _write_back(t, unchanged, source_house, report, ledger, run_id)
+
+
+def _settle(
+    t: Target,
+    outcomes: Sequence[Outcome],
+    tally: Tally,
+    source_house: Mapping[str, Mapping[str, Any]],
+    ledger: Ledger,
+    report: ReportWriter,
+    run_id: str,
+) -> None:
+    """Count and report ``outcomes``, record their failures, write back into the source."""
+    for outcome in outcomes:
+        _count(tally, outcome)
+        report.processed(outcome)
+    failures = [o for o in outcomes if not o.ok]
+    if failures:
+        ledger.record_exceptions(
+            run_id,
+            [
+                ExceptionEntry(
+                    t.entity_name,
+                    t.target,
+                    o.item.source_key,
+                    o.error_code or "UNKNOWN",
+                    o.message or "",
+                    o.job_id,
+                )
+                for o in failures
+            ],
+        )
+    _write_back(t, outcomes, source_house, report, ledger, run_id)
+
+
+def _op(t: Target, item: PlanItem, current: Mapping[str, Any]) -> Upsert | None:
+    """The write for ``item``; ``current`` holds the target record's housekeeping fields
+    (global id, external id) so a link does not rewrite what is already there."""
+    refs = {r: item.values[r] for r in t.entity.references if r in item.values}
+    values = {k: v for k, v in item.values.items() if k not in t.entity.references}
+    binding = t.target_binding
+    if item.action == "create":
+        native = t.writer.write(values, refs, creating=True)
+        if binding.global_id_field and item.global_id:
+            native[binding.global_id_field] = item.global_id
+        if binding.external_id and t.ext_value is not None and item.global_id:
+            native[binding.external_id] = t.ext_value(item.source_key, item.global_id)
+            return Upsert(native, match_on=binding.external_id)
+        return Upsert(native)
+    only = {c.field for c in item.changes}
+    native = t.writer.write(values, refs, only=only, creating=False) if only else {}
+    if item.action == "link" and item.global_id:
+        stamps: dict[str, Any] = {}
+        if binding.global_id_field:
+            stamps[binding.global_id_field] = item.global_id
+        if binding.external_id and t.ext_value is not None:
+            stamps[binding.external_id] = t.ext_value(item.source_key, item.global_id)
+        native.update({f: v for f, v in stamps.items() if str(current.get(f) or "") != str(v)})
+    if not native:
+        return None
+    return Upsert(native, native_id=item.target_key)
+
+
+def _outcome(item: PlanItem, result: OpResult | None) -> Outcome:
+    if result is None:  # nothing needed writing (a link with equal values)
+        return Outcome(item, ok=True, target_key=item.target_key)
+    if result.ok:
+        return Outcome(
+            item,
+            ok=True,
+            target_key=result.native_id or item.target_key,
+            created=result.created,
+            job_id=result.job_id,
+        )
+    error = result.error
+    return Outcome(
+        item,
+        ok=False,
+        target_key=item.target_key,
+        error_code=error.code if error else "UNKNOWN",
+        message=error.message if error else "",
+        job_id=result.job_id,
+    )
+
+
+def _record(t: Target, outcomes: Sequence[Outcome], ledger: Ledger) -> None:
+    """Link and fingerprint a chunk's successes in one transaction."""
+    ok = [o for o in outcomes if o.ok and o.target_key and o.item.global_id]
+    if not ok:
+        return
+    with ledger.transaction() as conn:
+        ledger.link_many(
+            t.entity_name,
+            t.target,
+            [(o.item.global_id or "", o.target_key or "") for o in ok],
+            conn=conn,
+        )
+        ledger.mark_synced_many(
+            t.entity_name,
+            t.target,
+            [(o.item.global_id or "", fingerprint(o.item.values), 1) for o in ok],
+            conn=conn,
+        )
+
+
+def _count(tally: Tally, outcome: Outcome) -> None:
+    action = outcome.item.action
+    if not outcome.ok:
+        tally.add("failed")
+        return
+    if action == "create" and outcome.created:
+        kind = "created"
+    elif action in ("create", "link"):
+        kind = "matched"  # a create found by its external id: an earlier run made it
+    elif outcome.item.changes:
+        kind = "updated"
+    else:
+        return  # nothing was written
+    tally.add(kind)
+    tally.add("processed")
+
+
+def _write_back(
+    t: Target,
+    outcomes: Sequence[Outcome],
+    house: Mapping[str, Mapping[str, Any]],
+    report: ReportWriter,
+    ledger: Ledger,
+    run_id: str,
+) -> int:
+    """The target's id, the global id and the sync status, into the source record."""
+    binding = t.source_binding
+    back = binding.write_back
+    id_field = back.ids.get(t.target) if back is not None else None
+    status = back.status if back is not None else None
+    gid_field = binding.global_id_field
+    if id_field is None and status is None and gid_field is None:
+        return 0
+    linked = {o.item.source_key: o for o in outcomes if o.ok and o.target_key}
+    failures = [o for o in outcomes if not o.ok]
+    ops: list[Upsert] = []
+    for key, outcome in linked.items():
+        wanted: dict[str, Any] = {}
+        if id_field is not None:
+            wanted[id_field] = outcome.target_key
+        if gid_field is not None and outcome.item.global_id:
+            wanted[gid_field] = outcome.item.global_id
+        if status is not None:
+            wanted[status.field] = status.success
+        current = house.get(key, {})
+        changed = {f: v for f, v in wanted.items() if str(current.get(f) or "") != str(v or "")}
+        if changed:
+            ops.append(Upsert(changed, native_id=key))
+    if status is not None:
+        for outcome in failures:
+            key = outcome.item.source_key
+            if str(house.get(key, {}).get(status.field) or "") != status.failed:
+                ops.append(Upsert({status.field: status.failed}, native_id=key))
+    if not ops:
+        return 0
+    results = t.source_connector.apply(binding.target, ops)
+    refused = [
+        ExceptionEntry(
+            t.entity_name,
+            t.source,
+            op.native_id or "",
+            r.error.code if r.error else "UNKNOWN",
+            f"write-back failed: {r.error.message if r.error else ''}",
+            r.job_id,
+        )
+        for op, r in zip(ops, results, strict=True)
+        if not r.ok
+    ]
+    for entry in refused:
+        report.exception(
+            entry.entity, entry.key, entry.system, entry.code, entry.message, entry.job_id
+        )
+    if refused:
+        ledger.record_exceptions(run_id, refused)
+    return sum(r.ok for r in results)

@@ -1,0 +1,41 @@
+"""The order entities migrate in, and which lookups wait for ``relink``.
+
+Parents go first (the references, topologically sorted by ``dependency_order``). A
+lookup is deferred when its parent does not come strictly before the child in that
+order: a self-reference (an account's parent account) or the edge that closes a cycle.
+Deferred lookups are written by ``relink``, once every record exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from lockstep.config.crossref import dependency_order
+from lockstep.config.models import Config
+
+
+@dataclass(frozen=True)
+class Step:
+    """Migrate ``entity``, leaving the ``deferred`` references to relink."""
+
+    entity: str
+    deferred: frozenset[str]
+
+
+def migration_steps(config: Config, only: Collection[str] | None = None) -> list[Step]:
+    """The entities in migration order, each with its deferred references; ``only``
+    keeps a subset (in the same order, with the same deferrals)."""
+    order = dependency_order(config)
+    position = {name: i for i, name in enumerate(order)}
+    steps = []
+    for name in order:
+        entity = config.entities[name]
+        deferred = frozenset(
+            ref
+            for ref, reference in entity.references.items()
+            if position.get(reference.entity, len(order)) >= position[name]
+        )
+        if only is None or name in only:
+            steps.append(Step(name, deferred))
+    return steps

@@ -1,0 +1,97 @@
+"""``summary.json``: the one file a script reads to learn how a run went.
+
+Its field names and their order are the CLI contract (DESIGN.md, "The CLI contract"):
+``run_id``, ``mode``, ``status``, ``started_at``, ``finished_at``, ``counts``,
+``by_entity``, ``api_calls``, then lockstep's extras (``deferred``, ``config``,
+``reports``, ``notes``). Times are written in UTC, ISO 8601 with a ``Z``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lockstep.migrate.model import Counts, Mode, Status
+
+COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counts))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How one run went. ``by_entity`` keeps the caller's order (dependency order reads
+    best); ``api_calls`` is written sorted by system name."""
+
+    run_id: str
+    mode: Mode
+    status: Status
+    started_at: datetime
+    finished_at: datetime
+    counts: Counts
+    by_entity: dict[str, Counts]
+    api_calls: dict[str, int]
+    deferred: int = 0  # lookups left for ``lockstep relink``
+    config: str = ""  # the config file the run used
+    reports: str = ""  # the run's report directory
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("started_at", "finished_at"):
+            value: datetime = getattr(self, name)
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"Summary.{name} must be timezone-aware, got {value!r}")
+
+    @property
+    def duration(self) -> timedelta:
+        return self.finished_at - self.started_at
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's JSON object, keys in contract order."""
+        return {
+            "run_id": self.run_id,
+            "mode": self.mode,
+            "status": self.status,
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at),
+            "counts": self.counts.as_dict(),
+            "by_entity": {name: counts.as_dict() for name, counts in self.by_entity.items()},
+            "api_calls": {system: self.api_calls[system] for system in sorted(self.api_calls)},
+            "deferred": self.deferred,
+            "config": self.config,
+            "reports": self.reports,
+            "notes": list(self.notes),
+        }
+
+    def to_json(self) -> bytes:
+        """UTF-8 JSON, indented for people, ending with a newline."""
+        text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
+        return (text + "\n").encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Summary:
+        """Read back what ``to_json`` wrote (the dashboard and ``--json`` use it)."""
+        raw: dict[str, Any] = json.loads(data)
+        return cls(
+            run_id=raw["run_id"],
+            mode=raw["mode"],
+            status=raw["status"],
+            started_at=datetime.fromisoformat(raw["started_at"]),
+            finished_at=datetime.fromisoformat(raw["finished_at"]),
+            counts=_counts(raw["counts"]),
+            by_entity={name: _counts(c) for name, c in raw["by_entity"].items()},
+            api_calls={system: int(n) for system, n in raw["api_calls"].items()},
+            deferred=int(raw.get("deferred", 0)),
+            config=str(raw.get("config", "")),
+            reports=str(raw.get("reports", "")),
+            notes=tuple(raw.get("notes", ())),
+        )
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-24T01:02:03.456789Z``: the moment in UTC."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _counts(raw: dict[str, Any]) -> Counts:
+    return Counts(**{name: int(raw.get(name, 0)) for name in COUNT_FIELDS})

@@ -1,0 +1,1 @@
+"""``lockstep validate``: the config checked against the systems it names."""

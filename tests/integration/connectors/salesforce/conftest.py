@@ -1,0 +1,55 @@
+"""Fixtures of the Salesforce connector tests: connectors on the shared emulator org
+(``sf_emulator``, emptied for each test) and its admin API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sf_helpers import MakeConnector, sf_config
+
+from lockstep.connectors.salesforce import SalesforceConnector
+from lockstep.emulator.admin_client import AdminClient
+from lockstep.emulator.client import EmulatorInfo
+
+CONNECTOR_OPTIONS = ("attempts", "base_delay", "bulk_timeout_seconds", "sleep")
+
+
+@pytest.fixture
+def admin(sf_emulator: EmulatorInfo) -> Iterator[AdminClient]:
+    """The shared org's admin API; the org is emptied and its faults cleared."""
+    client = AdminClient.for_info(sf_emulator)
+    client.reset()
+    client.clear_faults()
+    try:
+        yield client
+    finally:
+        client.clear_faults()
+        client.close()
+
+
+@pytest.fixture
+def make(sf_emulator: EmulatorInfo, admin: AdminClient) -> Iterator[MakeConnector]:
+    """Builds connectors (on the shared org unless ``info`` is given) from config
+    overrides and constructor options; closes them after the test. Retries wait a
+    millisecond at most, so that fault tests stay fast."""
+    made: list[SalesforceConnector] = []
+
+    def build(info: EmulatorInfo | None = None, **overrides: Any) -> SalesforceConnector:
+        options = {k: overrides.pop(k) for k in CONNECTOR_OPTIONS if k in overrides}
+        options.setdefault("base_delay", 0.001)
+        config = sf_config(info or sf_emulator, **overrides)
+        connector = SalesforceConnector("crm", config, **options)
+        made.append(connector)
+        return connector
+
+    yield build
+    for connector in made:
+        connector.close()
+
+
+@pytest.fixture
+def sf(make: MakeConnector) -> SalesforceConnector:
+    """A connector on the empty shared org."""
+    return make()

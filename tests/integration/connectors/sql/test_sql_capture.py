@@ -1,0 +1,221 @@
+"""Trigger capture: every insert, update and delete, in order, read in pages."""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from lockstep_connector_widgets import create_widgets  # loaded by the sql conftest
+
+from lockstep.config.systems import SqlSystem
+from lockstep.connectors.base import CaptureSpec
+from lockstep.connectors.sql import SqlConnector
+from lockstep.core.records import Change
+from lockstep.errors import ConfigError, Terminal
+
+TRIGGERS = CaptureSpec("triggers")
+
+
+def read_all(
+    sql: SqlConnector, cursor: str | None = None, *, limit: int = 10_000, want: int = 0
+) -> tuple[list[Change], str | None, int]:
+    """Every change after ``cursor``, page by page: (changes, cursor, pages). Waits up
+    to 30 s for ``want`` changes: on PostgreSQL, a transaction someone else holds open
+    in the cluster delays changes committed after it (capture/postgres.py)."""
+    changes: list[Change] = []
+    pages = 0
+    deadline = time.monotonic() + 30
+    while True:
+        batch = sql.changes("widgets", ["name", "amount"], cursor, TRIGGERS, limit=limit)
+        changes += batch.changes
+        cursor = batch.cursor
+        pages += 1 if batch.changes else 0
+        if batch.more:
+            continue
+        if len(changes) >= want or time.monotonic() > deadline:
+            return changes, cursor, pages
+        time.sleep(0.1)
+
+
+def change_log(db: sa.Engine) -> list[tuple[str, str]]:
+    with db.connect() as conn:
+        return [
+            (op, pk)
+            for op, pk in conn.exec_driver_sql("SELECT op, pk FROM lockstep_changes ORDER BY id")
+        ]
+
+
+def test_every_insert_update_and_delete_is_captured_in_order(
+    sql: SqlConnector, db: sa.Engine, widgets: sa.Table
+) -> None:
+    sql.install_capture("widgets", TRIGGERS)
+    with db.begin() as conn:
+        keys = list(
+            conn.execute(
+                sa.insert(widgets).returning(widgets.c.id, sort_by_parameter_order=True),
+                [{"name": f"w{n}", "ext": f"E{n}"} for n in range(1000)],
+            ).scalars()
+        )
+    order = keys[::-1]  # update and delete in another order than inserted
+    with db.begin() as conn:
+        conn.execute(
+            sa.update(widgets).where(widgets.c.id == sa.bindparam("key")),
+            [{"key": key, "name": f"renamed {key}"} for key in order],
+        )
+    with db.begin() as conn:
+        conn.execute(
+            sa.delete(widgets).where(widgets.c.id == sa.bindparam("key")),
+            [{"key": key} for key in order],
+        )
+
+    changes, cursor, pages = read_all(sql, limit=400, want=3000)
+
+    assert len(changes) == 3000 and pages == 8
+    expected = [str(k) for k in keys] + [str(k) for k in order] * 2
+    assert [c.native_id for c in changes] == expected
+    assert [c.kind for c in changes] == ["upsert"] * 2000 + ["delete"] * 1000
+    assert all(c.values is None for c in changes)  # every row is gone by now
+    versions = [int(c.version) for c in changes]
+    assert versions == sorted(versions) and len(set(versions)) == 3000
+    assert [op for op, _ in change_log(db)] == ["I"] * 1000 + ["U"] * 1000 + ["D"] * 1000
+    assert read_all(sql, cursor)[0] == []
+
+
+def test_changes_carry_the_row_as_it_is_when_read(
+    sql: SqlConnector, db: sa.Engine, widgets: sa.Table
+) -> None:
+    sql.install_capture("widgets", TRIGGERS)
+    with db.begin() as conn:
+        conn.execute(sa.insert(widgets), [{"name": "a", "amount": 1}, {"name": "b", "amount": 2}])
+        conn.execute(sa.update(widgets).where(widgets.c.name == "a").values(amount=5))
+    changes, cursor, _ = read_all(sql, want=3)
+    assert [(c.native_id, c.kind) for c in changes] == [
+        ("1", "upsert"),
+        ("2", "upsert"),
+        ("1", "upsert"),
+    ]
+    assert changes[0].values == {"id": 1, "name": "a", "amount": Decimal(5)}
+    assert changes[1].values == {"id": 2, "name": "b", "amount": Decimal(2)}
+    assert all(c.obj == "widgets" for c in changes)
+    with db.begin() as conn:
+        conn.execute(sa.delete(widgets).where(widgets.c.name == "b"))
+    (gone,), _, _ = read_all(sql, cursor, want=1)
+    assert (gone.native_id, gone.kind, gone.values) == ("2", "delete", None)
+
+
+def test_a_key_change_is_a_delete_of_the_old_key_and_an_upsert_of_the_new(
+    sql: SqlConnector, db: sa.Engine, widgets: sa.Table
+) -> None:
+    with db.begin() as conn:
+        conn.execute(sa.insert(widgets).values(id=1, name="a"))
+    sql.install_capture("widgets", TRIGGERS)
+    with db.begin() as conn:
+        conn.execute(sa.update(widgets).values(id=2))
+    changes, _, _ = read_all(sql, want=2)
+    assert [(c.native_id, c.kind) for c in changes] == [("1", "delete"), ("2", "upsert")]
+
+
+def test_install_and_remove_are_idempotent_and_removal_stops_capture(
+    sql: SqlConnector, db: sa.Engine, widgets: sa.Table
+) -> None:
+    sql.install_capture("widgets", TRIGGERS)
+    sql.install_capture("widgets", TRIGGERS)
+    with db.begin() as conn:
+        conn.execute(sa.insert(widgets).values(name="once"))
+    assert change_log(db) == [("I", "1")]  # one trigger, not two
+
+    sql.remove_capture("widgets")
+    sql.remove_capture("widgets")
+    with db.begin() as conn:
+        conn.execute(sa.insert(widgets).values(name="unseen"))
+        conn.execute(sa.update(widgets).values(name="unseen"))
+        conn.execute(sa.delete(widgets))
+    assert change_log(db) == [("I", "1")]  # the change table stays
+
+    sql.install_capture("widgets", TRIGGERS)
+    with db.begin() as conn:
+        again = conn.execute(sa.insert(widgets).values(name="again").returning(widgets.c.id))
+        key = again.scalar_one()
+    assert change_log(db) == [("I", "1"), ("I", str(key))]
+
+
+def test_each_table_reads_its_own_changes(
+    sql: SqlConnector, db: sa.Engine, widgets: sa.Table
+) -> None:
+    with db.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE gadgets (code VARCHAR(10) PRIMARY KEY)")
+    sql.install_capture("widgets", TRIGGERS)
+    sql.install_capture("gadgets", TRIGGERS)
+    with db.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO gadgets (code) VALUES ('g-1')")
+        conn.execute(sa.insert(widgets).values(name="w"))
+    gadgets = sql.changes("gadgets", ["code"], None, TRIGGERS)
+    assert [(c.obj, c.native_id, c.values) for c in gadgets.changes] == [
+        ("gadgets", "g-1", {"code": "g-1"})
+    ]
+    widget_changes, _, _ = read_all(sql, want=1)
+    assert [c.native_id for c in widget_changes] == ["1"]
+
+
+def test_a_cursor_that_is_not_ours_is_refused(sql: SqlConnector) -> None:
+    sql.install_capture("widgets", TRIGGERS)
+    with pytest.raises(Terminal, match="cursor"):
+        sql.changes("widgets", ["name"], "yesterday", TRIGGERS)
+
+
+def test_salesforce_capture_modes_are_refused(sql: SqlConnector) -> None:
+    with pytest.raises(ConfigError, match="poll"):
+        sql.install_capture("widgets", CaptureSpec("poll", "SystemModstamp"))
+    with pytest.raises(ConfigError, match="cdc"):
+        sql.changes("widgets", ["name"], None, CaptureSpec("cdc"))
+
+
+def test_wait_for_changes_wakes_on_a_change(
+    sql: SqlConnector, db: sa.Engine, widgets: sa.Table
+) -> None:
+    sql.install_capture("widgets", TRIGGERS)
+    assert sql.wait_for_changes(0) is False  # starts listening
+    assert sql.wait_for_changes(0.3) is False  # nothing happened
+
+    def write() -> None:
+        time.sleep(0.3)
+        with db.begin() as conn:
+            conn.execute(sa.insert(widgets), [{"name": f"w{n}"} for n in range(50)])
+
+    writer = threading.Thread(target=write)
+    started = time.monotonic()
+    writer.start()
+    try:
+        assert sql.wait_for_changes(20) is True
+    finally:
+        writer.join()
+    assert time.monotonic() - started < 5
+    assert sql.wait_for_changes(0.2) is False  # one wake-up for the statement
+
+
+@pytest.mark.postgres
+def test_postgres_holds_back_changes_behind_an_open_transaction(
+    postgres_url: str,
+) -> None:
+    """A transaction that took an earlier id but commits later is not skipped."""
+    create_widgets(postgres_url)
+    sql = SqlConnector("app", SqlSystem.model_validate({"kind": "sql", "url": postgres_url}))
+    engine = sa.create_engine(postgres_url)
+    try:
+        sql.install_capture("widgets", TRIGGERS)
+        with engine.connect() as slow, engine.connect() as fast:
+            slow.exec_driver_sql("BEGIN")
+            slow.exec_driver_sql("INSERT INTO widgets (name) VALUES ('slow')")
+            with fast.begin():
+                fast.exec_driver_sql("INSERT INTO widgets (name) VALUES ('fast')")
+            early = sql.changes("widgets", ["name"], None, TRIGGERS)
+            assert early.changes == ()
+            slow.exec_driver_sql("COMMIT")
+        changes, _, _ = read_all(sql, early.cursor, want=2)
+        assert [c.values["name"] for c in changes if c.values] == ["slow", "fast"]
+    finally:
+        sql.close()
+        engine.dispose()
