@@ -39,7 +39,13 @@ from lockstep.core.ops import Op, OpResult
 from lockstep.errors import SystemFailure, Terminal
 
 TERMINAL = frozenset({"JobComplete", "Failed", "Aborted"})
-SETTLE_POLLS = 20  # reads of an aborted job, at most, until its processed count is steady
+# After an abort, the job's processed count must stay still this long before its
+# results are read: at least SETTLE_FLOOR seconds, or the time the job took for
+# SETTLE_ROWS rows (Salesforce runs ingest jobs in internal batches of 10,000
+# records), at most SETTLE_CAP seconds.
+SETTLE_FLOOR = 1.0
+SETTLE_ROWS = 10_000
+SETTLE_CAP = 60.0
 LEFT_OVER = {
     "JobComplete": "BULK_RESULT_MISSING",
     "Failed": "BULK_JOB_FAILED",
@@ -57,11 +63,13 @@ class BulkJob:
         poll_seconds: float,
         timeout_seconds: float,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.poll_seconds = poll_seconds
         self.timeout_seconds = timeout_seconds
         self.sleep = sleep
+        self.clock = clock
 
     def run(
         self, obj: str, action: Action, match_on: str | None, ops: Sequence[Op]
@@ -122,15 +130,15 @@ class BulkJob:
 
     def _wait(self, job_id: str, rows: int) -> dict[str, Any]:
         """The job's info once it has ended (aborting it at the timeout)."""
-        closed = time.monotonic()
+        closed = self.clock()
         deadline = closed + self.timeout_seconds
         schedule = pace(rows, self.poll_seconds)
         while True:
-            self.sleep(max(min(schedule.wait, deadline - time.monotonic()), 0.0))
+            self.sleep(max(min(schedule.wait, deadline - self.clock()), 0.0))
             info = self._info(job_id)
             if info.get("state") in TERMINAL:
                 return info
-            now = time.monotonic()
+            now = self.clock()
             if now >= deadline:
                 self._abort(job_id)
                 info = self._settled(job_id)
@@ -144,17 +152,24 @@ class BulkJob:
 
     def _settled(self, job_id: str) -> dict[str, Any]:
         """After an abort, the batch in flight may still commit: read the job until its
-        processed count stops moving, so that no row it wrote is reported as unwritten
-        (a caller retrying such a row would insert it twice)."""
+        processed count has stood still for longer than a batch takes, so that no row it
+        wrote is reported as unwritten (a caller retrying such a row would insert it
+        twice). Two equal reads a poll apart are not enough: a batch can take longer."""
         info = self._info(job_id)
-        for _ in range(SETTLE_POLLS):
+        window = settle_window(info, self.poll_seconds)
+        still_since = self.clock()
+        give_up = still_since + SETTLE_CAP
+        while True:
             self.sleep(self.poll_seconds)
             again = self._info(job_id)
-            steady = again.get("numberRecordsProcessed") == info.get("numberRecordsProcessed")
+            now = self.clock()
+            if again.get("numberRecordsProcessed") != info.get("numberRecordsProcessed"):
+                still_since = now
+                window = settle_window(again, self.poll_seconds)
             info = again
-            if steady and info.get("state") in TERMINAL:
-                break
-        return info
+            settled = info.get("state") in TERMINAL and now - still_since >= window
+            if settled or now >= give_up:
+                return info
 
     def _results(self, job_id: str, info: dict[str, Any], upload: Table) -> list[OpResult | None]:
         processed = int(info.get("numberRecordsProcessed") or 0)
@@ -165,6 +180,15 @@ class BulkJob:
 
     def _file(self, job_id: str, name: str) -> bytes:
         return self.client.raw("GET", f"jobs/ingest/{job_id}/{name}").content
+
+
+def settle_window(info: dict[str, Any], poll_seconds: float) -> float:
+    """How long an aborted job's processed count must stand still, from the pace the
+    job has kept so far (``totalProcessingTime`` over ``numberRecordsProcessed``)."""
+    processed = int(info.get("numberRecordsProcessed") or 0)
+    spent = float(info.get("totalProcessingTime") or 0) / 1000
+    batch = spent / processed * SETTLE_ROWS if processed else spent
+    return min(max(batch, SETTLE_FLOOR, 2 * poll_seconds), SETTLE_CAP)
 
 
 def _with_id(result: OpResult, op: Op) -> OpResult:
