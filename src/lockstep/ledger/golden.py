@@ -29,6 +29,22 @@ class GoldenStore(LedgerBase):
             ).one_or_none()
         return None if row is None else Golden(**row._mapping)
 
+    def golden_many(
+        self, entity: str, global_ids: Iterable[str], *, conn: Connection | None = None
+    ) -> dict[str, Golden]:
+        """``{global_id: Golden}`` for those of ``global_ids`` that have one."""
+        found: dict[str, Golden] = {}
+        with self._read(conn) as c:
+            for chunk in chunks(global_ids):
+                rows = c.execute(
+                    select(golden).where(
+                        golden.c.entity == entity, among(golden.c.global_id, chunk, c)
+                    )
+                )
+                for row in rows:
+                    found[row.global_id] = Golden(**row._mapping)
+        return found
+
     def put_golden(
         self,
         entity: str,

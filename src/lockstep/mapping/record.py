@@ -113,7 +113,7 @@ def _skip_none(convert: Convert) -> Convert:
     return call
 
 
-def _kind_of(entity: Entity, name: str) -> Kind:
+def kind_of(entity: Entity, name: str) -> Kind:
     spec = entity.fields.get(name)
     if spec is not None:
         return spec.type
@@ -243,7 +243,7 @@ def compile_reader(entity: Entity, binding: Binding) -> Reader:
     refs: list[_ReadStep] = []
     fixed: dict[str, Any] = {}
     for name, fm in binding.fields.items():
-        kind = _kind_of(entity, name)
+        kind = kind_of(entity, name)
         is_ref = name in entity.references
         convert = _read_converter(fm, kind, fm.field or name)
         if fm.field is None:
@@ -338,7 +338,7 @@ def compile_writer(entity: Entity, binding: Binding) -> Writer:
     constants: dict[str, Any] = {}
     names: dict[str, str] = {}
     for name, fm in binding.fields.items():
-        _kind_of(entity, name)
+        kind_of(entity, name)
         if fm.field is None:
             continue
         names[name] = fm.field
@@ -385,6 +385,6 @@ def diff(
             continue
         new = after[name]
         old = before.get(name)
-        if not same(old, new, _kind_of(entity, name)):
+        if not same(old, new, kind_of(entity, name)):
             changes.append(FieldChange(name, old, new))
     return tuple(changes)

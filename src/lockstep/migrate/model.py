@@ -17,6 +17,7 @@ Action = Literal[
     "duplicate",  # several candidates, or duplicates inside the source: not created
     "missing_parent",  # a lookup's parent is not in the target: not created
     "invalid",  # the record cannot be mapped (a required field, a value map miss)
+    "delete",  # sync: deleted in its owner, so deleted in the target
 ]
 ACTIONS: tuple[Action, ...] = (
     "create",
@@ -27,6 +28,7 @@ ACTIONS: tuple[Action, ...] = (
     "duplicate",
     "missing_parent",
     "invalid",
+    "delete",
 )
 WRITES: frozenset[Action] = frozenset({"create", "update", "link"})
 
@@ -85,6 +87,7 @@ class Outcome:
 
 
 Mode = Literal["plan", "migrate", "relink"]
+RunMode = Literal["plan", "migrate", "relink", "sync"]  # every command that writes reports
 Status = Literal["running", "done", "failed", "interrupted"]
 
 

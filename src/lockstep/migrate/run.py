@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from lockstep.migrate.order import Step, migration_steps
 from lockstep.migrate.planner import PlanInput, SourceRecord, TargetRecord, plan_entity
 from lockstep.migrate.select import SideRecord, in_list, key_field, read_side
 from lockstep.reports.progress import Progress
-from lockstep.reports.summary import Summary
+from lockstep.reports.summary import Summary, summarize
 from lockstep.reports.writer import ReportWriter
 
 Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
@@ -77,7 +77,7 @@ def run(
         if options.retry_failed:
             _refuse_retry_without_a_migrate(ledger, steps)
         calls_before: dict[str, int] = {}
-        connectors = _connect(config.systems, steps, config.entities, connect, calls_before)
+        connectors = connect_all(config.systems, steps, config.entities, connect, calls_before)
         try:
             return _Run(
                 loaded, options, steps, ledger, connectors, calls_before, reports_root, progress
@@ -124,7 +124,7 @@ def _refuse_retry_without_a_migrate(ledger: Ledger, steps: Sequence[Step]) -> No
         )
 
 
-def _connect(
+def connect_all(
     systems: Mapping[str, SalesforceSystem | SqlSystem],
     steps: Sequence[Step],
     entities: Mapping[str, Entity],
@@ -466,21 +466,14 @@ class _Run:
     def _summary(
         self, run_id: str, started: datetime, status: Status, report: ReportWriter
     ) -> Summary:
-        by_entity = {name: c.frozen() for name, c in self.counts.items()}
-        total = Tally()
-        for c in by_entity.values():
-            for key, value in c.as_dict().items():
-                total.add(key, value)
         calls = {n: c.calls.total - self.calls_before.get(n, 0) for n, c in self.connectors.items()}
-        return Summary(
-            run_id=run_id,
-            mode=self.mode,
-            status=status,
-            started_at=started,
-            finished_at=datetime.now(UTC),
-            counts=total.frozen(),
-            by_entity=by_entity,
-            api_calls=calls,
+        return summarize(
+            run_id,
+            self.mode,
+            status,
+            started,
+            self.counts,
+            calls,
             deferred=self.deferred,
             config=str(self.loaded.path),
             reports=str(report.directory),

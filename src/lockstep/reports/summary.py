@@ -9,11 +9,12 @@ Its field names and their order are the CLI contract (DESIGN.md, "The CLI contra
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lockstep.migrate.model import Counts, Mode, Status
+from lockstep.migrate.model import Counts, RunMode, Status, Tally
 
 COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counts))
 
@@ -24,7 +25,7 @@ class Summary:
     best); ``api_calls`` is written sorted by system name."""
 
     run_id: str
-    mode: Mode
+    mode: RunMode
     status: Status
     started_at: datetime
     finished_at: datetime
@@ -86,6 +87,36 @@ class Summary:
             reports=str(raw.get("reports", "")),
             notes=tuple(raw.get("notes", ())),
         )
+
+
+def summarize(
+    run_id: str,
+    mode: RunMode,
+    status: Status,
+    started: datetime,
+    counts: Mapping[str, Tally],
+    api_calls: Mapping[str, int],
+    **extras: Any,
+) -> Summary:
+    """A finished run's summary from its running counts per entity (their total is
+    the run's ``counts``); ``extras`` are the lockstep fields (``deferred``, ``config``,
+    ``reports``, ``notes``)."""
+    by_entity = {name: c.frozen() for name, c in counts.items()}
+    total = Tally()
+    for c in by_entity.values():
+        for key, value in c.as_dict().items():
+            total.add(key, value)
+    return Summary(
+        run_id=run_id,
+        mode=mode,
+        status=status,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        counts=total.frozen(),
+        by_entity=by_entity,
+        api_calls=dict(api_calls),
+        **extras,
+    )
 
 
 def iso_utc(moment: datetime) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from lockstep.migrate.model import DuplicateGroup, FieldChange, Mode, Outcome, PlanItem
+from lockstep.migrate.model import DuplicateGroup, FieldChange, Outcome, PlanItem, RunMode
 from lockstep.reports.csvfile import CsvStream
 from lockstep.reports.html import render
 from lockstep.reports.summary import Summary
@@ -89,7 +89,7 @@ class ReportWriter:
         self,
         root: Path,
         run_id: str,
-        mode: Mode,
+        mode: RunMode,
         *,
         flush_rows: int = 500,
         flush_seconds: float = 5.0,

@@ -1,0 +1,104 @@
+"""What one captured change means, decided without I/O.
+
+A change from ``origin`` offers values for an entity's fields and references (the
+references as global ids). Which of them the golden record takes:
+
+- a record lockstep has never seen anywhere (``new``) takes every value: there is
+  nothing to conflict with;
+- ``last_writer_wins`` takes every value;
+- ``owner_wins`` (the default) takes only the fields ``origin`` owns (the entity's
+  ``owner``, or ``field_owners`` per field). A different value offered for a field
+  owned elsewhere is a *conflict*: it is reported, and the owner's value stays.
+
+Each other system then gets the fields that changed, or, when it is behind the golden
+record (its last-synced fingerprint is not the golden record's), every field it binds,
+so a write that failed earlier is made whole by the next change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lockstep.config.entities import Entity
+from lockstep.expr import Expr, holds
+from lockstep.ledger.codec import fingerprint
+from lockstep.mapping.record import kind_of
+from lockstep.mapping.values import same
+from lockstep.migrate.model import FieldChange
+
+
+def owner_of(entity: Entity, name: str) -> str:
+    """The system that owns field or reference ``name``."""
+    return entity.field_owners.get(name, entity.owner)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What the golden record becomes (``merged``), which of its fields that changed
+    (``changed``), and the values refused as conflicts."""
+
+    merged: Mapping[str, Any]
+    changed: frozenset[str]
+    conflicts: tuple[FieldChange, ...]
+
+
+def accept(
+    entity: Entity,
+    origin: str,
+    incoming: Mapping[str, Any],
+    golden: Mapping[str, Any] | None,
+    *,
+    new: bool,
+) -> Accepted:
+    """Fold ``incoming`` (from ``origin``) into ``golden`` by ownership."""
+    before = golden or {}
+    taken: dict[str, Any] = {}
+    conflicts: list[FieldChange] = []
+    for name, value in incoming.items():
+        owned = new or entity.conflict == "last_writer_wins" or owner_of(entity, name) == origin
+        if owned:
+            taken[name] = value
+        elif name in before and not same(before[name], value, kind_of(entity, name)):
+            conflicts.append(FieldChange(name, before[name], value))
+    changed = frozenset(
+        name
+        for name, value in taken.items()
+        if name not in before or not same(before[name], value, kind_of(entity, name))
+    )
+    return Accepted({**before, **taken}, changed, tuple(conflicts))
+
+
+def project(values: Mapping[str, Any], names: Collection[str]) -> dict[str, Any]:
+    """The part of ``values`` one system binds."""
+    return {name: values[name] for name in names if name in values}
+
+
+def print_of(values: Mapping[str, Any], names: Collection[str]) -> str:
+    """The fingerprint of what a system binding ``names`` holds of ``values``."""
+    return fingerprint(project(values, names))
+
+
+def to_write(
+    accepted: Accepted,
+    names: Collection[str],
+    *,
+    exists: bool,
+    behind: bool,
+) -> frozenset[str]:
+    """The fields and references to write into a system binding ``names``: all it
+    binds when the record is new there or the system is ``behind``; else those that
+    changed."""
+    bound = frozenset(n for n in names if n in accepted.merged)
+    if not exists or behind:
+        return bound
+    return bound & accepted.changed
+
+
+def locked(lock: Expr | None, golden: Mapping[str, Any] | None, parents: Mapping[str, Any]) -> bool:
+    """Whether the lock rule holds for the record as the golden record has it, with
+    each reference replaced by its parent's golden record (``contract.status``)."""
+    if lock is None or golden is None:
+        return False
+    return holds(lock, {**golden, **parents})

@@ -1,0 +1,156 @@
+"""``lockstep sync``: capture every bound system's changes, then drain the queue.
+
+One pass (``sync_once``): connect to every system the entities are bound in (exit 3
+before anything is recorded if one is down), give back what a dead run of this
+worker left in flight, install capture where it is missing (idempotent), read each
+capturing binding's changes into the queue, then drain the queue entity by entity,
+parents first. A system that fails while its changes are read is noted, the others
+go on, and the run ends ``interrupted``: its changes wait in that system's change
+log, behind the ledger's cursor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockstep.config.loader import LoadedConfig
+from lockstep.config.systems import SalesforceSystem, SqlSystem
+from lockstep.connectors.base import Connector
+from lockstep.connectors.factory import open_connector
+from lockstep.errors import ConfigError, Transient
+from lockstep.ledger import Ledger
+from lockstep.mapping.record import compile_reader
+from lockstep.migrate.model import Status, Tally
+from lockstep.migrate.order import migration_steps
+from lockstep.migrate.run import Options as MigrateOptions
+from lockstep.migrate.run import connect_all, resolve_paths
+from lockstep.reports.progress import Progress
+from lockstep.reports.summary import Summary, summarize
+from lockstep.reports.writer import ReportWriter
+from lockstep.sync.capture import Source, capture
+from lockstep.sync.drain import Drain
+
+Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
+
+
+@dataclass(frozen=True)
+class Options:
+    entities: tuple[str, ...] | None = None  # default: every entity
+    reports: Path | None = None
+    worker: str | None = None  # the queue's claimant name; default: this host's name
+
+
+def sync_once(
+    loaded: LoadedConfig,
+    options: Options,
+    *,
+    progress: Progress,
+    connect: Open = open_connector,
+) -> Summary:
+    """One pass: capture, then drain what is available now. The summary says what
+    happened; reports are written to ``reports/<run-id>/``."""
+    config = loaded.config
+    unknown = [e for e in options.entities or () if e not in config.entities]
+    if unknown:
+        raise ConfigError([f"unknown entity: {', '.join(unknown)}"])
+    steps = migration_steps(config, options.entities)
+    sources = [
+        Source(
+            step.entity, system, binding, config.systems[system], compile_reader(entity, binding)
+        )
+        for step in steps
+        for entity in (config.entities[step.entity],)
+        for system, binding in entity.bindings.items()
+        if binding.capture is not None and binding.capture.mode != "none"
+    ]
+    if not sources:
+        raise ConfigError(
+            [
+                f"{loaded.path}: no binding of {', '.join(s.entity for s in steps)} captures "
+                "changes; give a binding `capture: {mode: triggers}` (SQL) or "
+                "`capture: {mode: poll}` (Salesforce)"
+            ]
+        )
+    ledger_url, reports_root = resolve_paths(
+        loaded, MigrateOptions("migrate", reports=options.reports)
+    )
+    worker = options.worker or socket.gethostname()
+    ledger = Ledger.open(ledger_url)
+    try:
+        calls_before: dict[str, int] = {}
+        connectors = connect_all(config.systems, steps, config.entities, connect, calls_before)
+        try:
+            released = ledger.release_in_flight(worker=worker)
+            run = ledger.start_run(
+                "sync",
+                [s.entity for s in steps],
+                hashlib.sha256(loaded.path.read_bytes()).hexdigest(),
+            )
+            counts: dict[str, Tally] = {s.entity: Tally() for s in steps}
+            notes: list[str] = []
+            if released:
+                notes.append(f"{released:,} changes left in flight by an earlier run were taken up")
+            status: Status = "done"
+            report = ReportWriter(reports_root, run.run_id, "sync")
+            drain = Drain(config, ledger, connectors, report, run.run_id, worker, counts)
+            try:
+                with report:
+                    for source in sources:
+                        if not _capture(source, connectors[source.system], ledger, progress, notes):
+                            status = "interrupted"
+                    for step in steps:
+                        progress.open(step.entity, None, "applying")
+                        drain.entity(step.entity)
+                        progress.close(step.entity)
+                    if drain.waiting:
+                        notes.append(
+                            f"{drain.waiting:,} changes wait for a retry (see exceptions in "
+                            "`lockstep status`); nothing is lost"
+                        )
+            except BaseException:
+                status = "failed"
+                raise
+            finally:
+                calls = {n: c.calls.total - calls_before.get(n, 0) for n, c in connectors.items()}
+                summary = summarize(
+                    run.run_id,
+                    "sync",
+                    status,
+                    run.started_at,
+                    counts,
+                    calls,
+                    deferred=drain.waiting,
+                    config=str(loaded.path),
+                    reports=str(report.directory),
+                    notes=tuple(notes),
+                )
+                ledger.finish_run(run.run_id, status, summary.as_dict())
+                if status != "failed":
+                    report.finish(summary)
+            return summary
+        finally:
+            for connector in connectors.values():
+                connector.close()
+    finally:
+        ledger.close()
+
+
+def _capture(
+    source: Source, connector: Connector, ledger: Ledger, progress: Progress, notes: list[str]
+) -> bool:
+    """Capture ``source``; False (with a note) when its system failed meanwhile."""
+    label = f"{source.entity} ({source.system})"
+    progress.open(label, None, "capturing")
+    try:
+        connector.install_capture(source.binding.target, source.spec)
+        capture(source, connector, ledger, on_page=lambda n: progress.advance(label, n))
+    except Transient as exc:
+        notes.append(f"capture of {label} stopped: {exc.message}; it resumes next time")
+        return False
+    finally:
+        progress.close(label)
+    return True

@@ -1,0 +1,110 @@
+"""One claimed change while it is drained, and the sides of its entity.
+
+A ``Work`` starts as a queue item and gathers, step by step, what the drain learns:
+its global id, its values with references as global ids, what the golden record
+makes of them, and each system's outcome. The first failure ends its journey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockstep.config.entities import Binding, Entity
+from lockstep.connectors.base import Connector
+from lockstep.ledger.rows import QueueItem
+from lockstep.mapping.record import Writer, compile_writer
+from lockstep.sync.decide import Accepted
+from lockstep.sync.payload import Payload, unpack
+
+# Record errors that say "try again later", not "this record is wrong".
+TRANSIENT_CODES = frozenset(
+    {"UNABLE_TO_LOCK_ROW", "OUTCOME_UNKNOWN", "UNREACHABLE", "MISSING_PARENT", "SERVER_UNAVAILABLE"}
+)
+
+
+@dataclass(frozen=True)
+class Side:
+    """One binding of an entity, ready to write: the canonical names it binds (fields
+    and references), its writer and its connector."""
+
+    system: str
+    binding: Binding
+    names: frozenset[str]
+    writer: Writer
+    connector: Connector
+    ext_value: Callable[[str, str], str] | None  # (origin key, global id) -> external id
+
+
+def sides(entity: Entity, connectors: Mapping[str, Connector]) -> dict[str, Side]:
+    out: dict[str, Side] = {}
+    for system, binding in entity.bindings.items():
+        names = frozenset(n for n, fm in binding.fields.items() if fm.field)
+        ext: Callable[[str, str], str] | None = None
+        if binding.external_id:
+            uses_gid = binding.external_id == binding.global_id_field
+            ext = (lambda key, gid: gid) if uses_gid else (lambda key, gid: key)
+        out[system] = Side(
+            system, binding, names, compile_writer(entity, binding), connectors[system], ext
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+    system: str
+    job_id: str | None = None
+
+    @property
+    def transient(self) -> bool:
+        return self.code in TRANSIENT_CODES
+
+
+@dataclass
+class Work:
+    item: QueueItem
+    folded: list[int] = field(default_factory=list)  # older queue items it supersedes
+    payload: Payload = field(default_factory=Payload)
+    gid: str | None = None
+    new: bool = False  # lockstep had never seen the record anywhere
+    incoming: dict[str, Any] = field(default_factory=dict)  # values, refs as global ids
+    before: Mapping[str, Any] | None = None  # the golden record before the change
+    accepted: Accepted | None = None
+    version: int = 0  # the golden record's version after the change
+    natives: dict[str, str] = field(default_factory=dict)  # system -> native id
+    failure: Failure | None = None
+    written: dict[str, str] = field(default_factory=dict)  # system -> action
+
+    @property
+    def origin(self) -> str:
+        return self.item.origin
+
+    @property
+    def key(self) -> str:
+        return self.item.native_id
+
+    @property
+    def alive(self) -> bool:
+        return self.failure is None
+
+    def fail(self, code: str, message: str, system: str, job_id: str | None = None) -> None:
+        if self.failure is None:
+            self.failure = Failure(code, message, system, job_id)
+
+
+def coalesce(items: Iterable[QueueItem]) -> list[Work]:
+    """One ``Work`` per record and origin, carrying its latest change; the earlier
+    changes of the record are folded into it (a change reads the whole record, so
+    the latest says all)."""
+    latest: dict[tuple[str, str], Work] = {}
+    for item in sorted(items, key=lambda i: i.id):
+        key = (item.origin, item.native_id)
+        earlier = latest.get(key)
+        work = Work(item, payload=unpack(item.values))
+        if earlier is not None:
+            work.folded = [*earlier.folded, earlier.item.id]
+        latest[key] = work
+    return list(latest.values())
