@@ -27,6 +27,7 @@ from rich.table import Table
 import lockstep
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.demo import ams_data, hub_data
+from lockstep.demo.service_app import service_app_scenario
 from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 from lockstep.errors import ConfigError
 from lockstep.migrate.model import Mode
@@ -84,6 +85,7 @@ def run_migration_demo(console: Console, workdir: Path | None = None) -> int:
     examples = examples_dir()
     ams_scenario(narrator, examples / "ams-migration", root / "ams-migration")
     org_sync_scenario(narrator, examples / "org-sync", root / "org-sync")
+    service_app_scenario(narrator, examples / "service-app", root / "service-app", _emulator_env)
     failed = [claim for claim, holds in narrator.checks if not holds]
     narrator.title(
         f"{len(narrator.checks) - len(failed)} of {len(narrator.checks)} checks held. "

@@ -74,6 +74,47 @@ class GoldenStore(LedgerBase):
         with self._write(conn) as c:
             return int(c.execute(stmt).scalar_one())
 
+    def put_golden_many(
+        self,
+        entity: str,
+        rows: Iterable[tuple[str, Mapping[str, Any]]],
+        *,
+        conn: Connection | None = None,
+    ) -> dict[str, int]:
+        """``put_golden`` for many ``(global_id, values)``; of rows for one global id the
+        last counts. Returns ``{global_id: new version}``."""
+        latest = {gid: dict(values) for gid, values in rows}
+        if not latest:
+            return {}
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(golden)
+        stmt = insert.on_conflict_do_update(
+            index_elements=[golden.c.entity, golden.c.global_id],
+            set_={
+                "values": insert.excluded["values"],
+                "version": golden.c.version + 1,
+                "updated_at": insert.excluded.updated_at,
+            },
+        ).returning(golden.c.global_id, golden.c.version, sort_by_parameter_order=True)
+        now = self.now()
+        versions: dict[str, int] = {}
+        with self._write(conn) as c:
+            for chunk in chunks(latest.items()):
+                params = [
+                    {
+                        "entity": entity,
+                        "global_id": gid,
+                        "values": values,
+                        "version": 1,
+                        "updated_at": now,
+                    }
+                    for gid, values in chunk
+                ]
+                versions.update(
+                    (row.global_id, int(row.version)) for row in c.execute(stmt, params)
+                )
+        return versions
+
     def synced(
         self, entity: str, global_id: str, system: str, *, conn: Connection | None = None
     ) -> SyncState | None:

@@ -35,7 +35,7 @@ from lockstep.reports.writer import ReportWriter
 from lockstep.sync.decide import accept, locked, print_of, to_write
 from lockstep.sync.work import Side, Work, coalesce, sides
 
-BATCH = 2_000
+BATCH = 10_000
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 
@@ -214,16 +214,20 @@ class _Batch:
                 )
 
     def _accept(self, works: Sequence[Work]) -> None:
-        live = [w for w in works if w.alive]
+        live = sorted((w for w in works if w.alive), key=lambda w: w.item.id)
+        latest: dict[str, Work] = {}  # one record changed in two systems: in queue order
         for w in live:
+            earlier = latest.get(w.gid or "")
+            if earlier is not None and earlier.accepted is not None:
+                w.before, w.new = earlier.accepted.merged, False
             w.accepted = accept(self.entity, w.origin, w.incoming, w.before, new=w.new)
+            latest[w.gid or ""] = w
         stored = [w for w in live if w.accepted and (w.accepted.changed or w.before is None)]
-        if not stored:
-            return
-        with self.ledger.transaction() as conn:
-            for w in stored:
-                assert w.accepted is not None and w.gid is not None
-                w.version = self.ledger.put_golden(self.name, w.gid, w.accepted.merged, conn=conn)
+        versions = self.ledger.put_golden_many(
+            self.name, [(w.gid or "", w.accepted.merged) for w in stored if w.accepted]
+        )
+        for w in stored:
+            w.version = versions[w.gid or ""]
 
     # -- writing ----------------------------------------------------------------------
 
@@ -421,13 +425,12 @@ class _Batch:
                 self._conflict(w, change)
         binding = side.binding
         back = binding.write_back
-        if w.alive:
-            if back is not None:
-                for system, id_field in back.ids.items():
-                    if system in w.natives and system != w.origin:
-                        wanted[id_field] = w.natives[system]
-            if binding.global_id_field and w.gid:
-                wanted[binding.global_id_field] = w.gid
+        if back is not None:  # where it got to, even when it failed elsewhere
+            for system, id_field in back.ids.items():
+                if system in w.natives and system != w.origin:
+                    wanted[id_field] = w.natives[system]
+        if binding.global_id_field and w.gid:
+            wanted[binding.global_id_field] = w.gid
         if back is not None and back.status is not None and w.item.kind == "upsert":
             status = back.status
             if w.alive:

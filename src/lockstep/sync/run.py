@@ -1,7 +1,8 @@
 """``lockstep sync``: capture every bound system's changes, then drain the queue.
 
-One pass (``sync_once``): connect to every system the entities are bound in (exit 3
-before anything is recorded if one is down), give back what a dead run of this
+One pass (``sync_once``): connect to every system the entities are bound in (a
+system that cannot be reached is noted, and the pass goes on without reading it; what
+is meant for it waits in the queue), give back what a dead run of this
 worker left in flight, install capture where it is missing (idempotent), read each
 capturing binding's changes into the queue, then drain the queue entity by entity,
 parents first. A system that fails while its changes are read is noted, the others
@@ -13,21 +14,22 @@ from __future__ import annotations
 
 import hashlib
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lockstep.config.loader import LoadedConfig
+from lockstep.config.models import Config
 from lockstep.config.systems import SalesforceSystem, SqlSystem
 from lockstep.connectors.base import Connector
 from lockstep.connectors.factory import open_connector
-from lockstep.errors import ConfigError, Transient
+from lockstep.errors import ConfigError, LockstepError, Transient
 from lockstep.ledger import Ledger
 from lockstep.mapping.record import compile_reader
 from lockstep.migrate.model import Status, Tally
-from lockstep.migrate.order import migration_steps
+from lockstep.migrate.order import Step, migration_steps
 from lockstep.migrate.run import Options as MigrateOptions
-from lockstep.migrate.run import connect_all, resolve_paths
+from lockstep.migrate.run import resolve_paths
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary, summarize
 from lockstep.reports.writer import ReportWriter
@@ -82,7 +84,8 @@ def sync_once(
     ledger = Ledger.open(ledger_url)
     try:
         calls_before: dict[str, int] = {}
-        connectors = connect_all(config.systems, steps, config.entities, connect, calls_before)
+        notes: list[str] = []
+        connectors, down = _connect(config, steps, connect, calls_before, notes)
         try:
             released = ledger.release_in_flight(worker=worker)
             run = ledger.start_run(
@@ -91,15 +94,16 @@ def sync_once(
                 hashlib.sha256(loaded.path.read_bytes()).hexdigest(),
             )
             counts: dict[str, Tally] = {s.entity: Tally() for s in steps}
-            notes: list[str] = []
             if released:
                 notes.append(f"{released:,} changes left in flight by an earlier run were taken up")
-            status: Status = "done"
+            status: Status = "interrupted" if notes else "done"
             report = ReportWriter(reports_root, run.run_id, "sync")
             drain = Drain(config, ledger, connectors, report, run.run_id, worker, counts)
             try:
                 with report:
                     for source in sources:
+                        if source.system in down:
+                            continue
                         if not _capture(source, connectors[source.system], ledger, progress, notes):
                             status = "interrupted"
                     for step in steps:
@@ -137,6 +141,36 @@ def sync_once(
                 connector.close()
     finally:
         ledger.close()
+
+
+def _connect(
+    config: Config,
+    steps: Sequence[Step],
+    connect: Open,
+    calls_before: dict[str, int],
+    notes: list[str],
+) -> tuple[dict[str, Connector], set[str]]:
+    """Every system the entities are bound in. One that cannot be reached is noted and
+    kept: nothing is read from it, and what is meant for it waits in the queue; the
+    others go on. A refused login or any other failure ends the run."""
+    needed = dict.fromkeys(s for step in steps for s in config.entities[step.entity].bindings)
+    connectors: dict[str, Connector] = {}
+    down: set[str] = set()
+    try:
+        for name in needed:
+            connector = connect(name, config.systems[name])
+            connectors[name] = connector
+            calls_before[name] = connector.calls.total
+            try:
+                connector.check()
+            except Transient as exc:
+                down.add(name)
+                notes.append(f"{name} is unreachable ({exc.message}); its changes wait")
+    except LockstepError:
+        for connector in connectors.values():
+            connector.close()
+        raise
+    return connectors, down
 
 
 def _capture(

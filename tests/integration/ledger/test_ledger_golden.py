@@ -83,3 +83,18 @@ def test_mark_synced_many(ledger: Ledger) -> None:
     assert found["G0"].fingerprint == "f0"
     assert found["G1499"].version == 1499
     assert ledger.synced_many("customer", ["G1"], "salesforce") == {}
+
+
+def test_many_golden_records_at_once_count_their_own_versions(ledger: Ledger) -> None:
+    ledger.put_golden("customer", "G2", RECORD)
+    ledger.put_golden("customer", "G2", RECORD)
+    rows = [(f"G{i}", {**RECORD, "visits": i}) for i in range(1, 1_200)]
+    versions = ledger.put_golden_many("customer", [*rows, ("G5", {"name": "last counts"})])
+    assert len(versions) == 1_199
+    assert versions["G2"] == 3 and versions["G1"] == 1 and versions["G1199"] == 1
+    found = ledger.golden_many("customer", [f"G{i}" for i in range(0, 1_300)])
+    assert set(found) == {f"G{i}" for i in range(1, 1_200)}
+    assert found["G7"].values == {**RECORD, "visits": 7}
+    assert found["G5"].values == {"name": "last counts"}
+    assert ledger.put_golden_many("customer", []) == {}
+    assert ledger.golden_many("contact", ["G1"]) == {}
