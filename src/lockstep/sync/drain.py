@@ -116,7 +116,6 @@ class _Batch:
                 w.gid = w.item.global_id or found.get(w.key)
                 if w.gid is None and w.item.kind == "upsert":
                     w.gid = self.ledger.new_global_id()
-                    w.new = True
                     fresh.append((w.gid, w.key))
             if fresh:  # before any write, so a rerun reuses them
                 self.ledger.link_many(self.name, origin, fresh)
@@ -193,6 +192,8 @@ class _Batch:
             if golden is not None:
                 w.before = golden.values
                 w.version = golden.version
+            # new everywhere (also when a pass died after linking its new global id)
+            w.new = golden is None and set(w.natives) <= {w.origin}
 
     def _locks(self, works: Sequence[Work]) -> None:
         if self.lock is None:
