@@ -8,6 +8,7 @@
         ├── Transient        retry with backoff; exit 3 if it persists
         │   ├── Unreachable  no connection, DNS, TLS, timeout, 5xx
         │   ├── RateLimited  429, REQUEST_LIMIT_EXCEEDED, 503 with Retry-After
+        │   ├── Contended    UNABLE_TO_LOCK_ROW: another transaction holds the row
         │   └── QuotaShed    lockstep's own brake: the daily API share is reached
         └── Terminal         retrying cannot help until a person acts; exit 3
             ├── AuthFailed   credentials refused (after one re-login)
@@ -73,6 +74,10 @@ class RateLimited(Transient):
     """The system refused for load or quota (429, REQUEST_LIMIT_EXCEEDED)."""
 
 
+class Contended(Transient):
+    """A row the call needs is locked by another transaction (``UNABLE_TO_LOCK_ROW``)."""
+
+
 class QuotaShed(Transient):
     """lockstep stopped itself: the share of the daily API allocation is used."""
 
@@ -90,6 +95,7 @@ class SchemaError(Terminal):
 
 
 RATE_LIMIT_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED", "CONCURRENT_REQUEST_LIMIT_EXCEEDED"})
+CONTENTION_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
 AUTH_CODES = frozenset({"INVALID_SESSION_ID", "INVALID_AUTH_HEADER", "INVALID_LOGIN"})
 SCHEMA_CODES = frozenset({"NOT_FOUND", "INVALID_TYPE", "INVALID_FIELD", "INVALID_SOBJECT"})
 
@@ -105,6 +111,8 @@ def classify_http(
     ``errorCode`` when there is one)."""
     if status == 429 or (code is not None and code in RATE_LIMIT_CODES):
         return RateLimited(system, message, retry_after)
+    if code is not None and code in CONTENTION_CODES:
+        return Contended(system, message, retry_after)
     if status in (401,) or (code is not None and code in AUTH_CODES):
         return AuthFailed(system, message)
     if status >= 500 or status in (408, 0):

@@ -3,12 +3,13 @@
 A change from ``origin`` offers values for an entity's fields and references (the
 references as global ids). Which of them the golden record takes:
 
-- a record lockstep has never seen anywhere (``new``) takes every value: there is
-  nothing to conflict with;
 - ``last_writer_wins`` takes every value;
-- ``owner_wins`` (the default) takes only the fields ``origin`` owns (the entity's
-  ``owner``, or ``field_owners`` per field). A different value offered for a field
-  owned elsewhere is a *conflict*: it is reported, and the owner's value stays.
+- ``owner_wins`` (the default) takes the fields ``origin`` owns (the entity's
+  ``owner``, or ``field_owners`` per field), and those whose owner does not hold the
+  record (a record new everywhere takes every value: there is nothing to conflict
+  with; nor is there while the owner has not got the record). A different value
+  offered for a field its owner holds is a *conflict*: it is reported, and the
+  owner's value stays.
 
 Each other system then gets the fields that changed, or, when it is behind the golden
 record (its last-synced fingerprint is not the golden record's), every field it binds,
@@ -50,15 +51,17 @@ def accept(
     incoming: Mapping[str, Any],
     golden: Mapping[str, Any] | None,
     *,
-    new: bool,
+    holders: Collection[str],
 ) -> Accepted:
-    """Fold ``incoming`` (from ``origin``) into ``golden`` by ownership."""
+    """Fold ``incoming`` (from ``origin``) into ``golden`` by ownership; ``holders``
+    are the systems that hold the record."""
     before = golden or {}
     taken: dict[str, Any] = {}
     conflicts: list[FieldChange] = []
+    everything = entity.conflict == "last_writer_wins"
     for name, value in incoming.items():
-        owned = new or entity.conflict == "last_writer_wins" or owner_of(entity, name) == origin
-        if owned:
+        owner = owner_of(entity, name)
+        if everything or owner == origin or owner not in holders:
             taken[name] = value
         elif name in before and not same(before[name], value, kind_of(entity, name)):
             conflicts.append(FieldChange(name, before[name], value))

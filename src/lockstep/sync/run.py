@@ -96,7 +96,7 @@ def sync_once(
             counts: dict[str, Tally] = {s.entity: Tally() for s in steps}
             if released:
                 notes.append(f"{released:,} changes left in flight by an earlier run were taken up")
-            status: Status = "interrupted" if notes else "done"
+            status: Status = "interrupted" if down else "done"
             report = ReportWriter(reports_root, run.run_id, "sync")
             drain = Drain(config, ledger, connectors, report, run.run_id, worker, counts)
             try:

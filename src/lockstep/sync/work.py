@@ -53,14 +53,18 @@ def sides(entity: Entity, connectors: Mapping[str, Connector]) -> dict[str, Side
 
 @dataclass(frozen=True)
 class Failure:
+    """Why a change could not be carried, and whether waiting may help: a record error
+    whose code is in ``TRANSIENT_CODES``, or a whole call that failed ``Transient``."""
+
     code: str
     message: str
     system: str
     job_id: str | None = None
+    passing: bool = False  # a whole-call failure known to pass
 
     @property
     def transient(self) -> bool:
-        return self.code in TRANSIENT_CODES
+        return self.passing or self.code in TRANSIENT_CODES
 
 
 @dataclass
@@ -69,10 +73,13 @@ class Work:
     folded: list[int] = field(default_factory=list)  # older queue items it supersedes
     payload: Payload = field(default_factory=Payload)
     gid: str | None = None
-    new: bool = False  # lockstep had never seen the record anywhere
+    retried: bool = False  # it, or a change folded into it, failed before
+    echo: bool = False  # the origin holds what lockstep last agreed with it
     incoming: dict[str, Any] = field(default_factory=dict)  # values, refs as global ids
     before: Mapping[str, Any] | None = None  # the golden record before the change
     accepted: Accepted | None = None
+    final: Accepted | None = None  # all the batch's changes of the record, folded
+    lead: bool = False  # the record's last change in the batch: it writes ``final``
     version: int = 0  # the golden record's version after the change
     natives: dict[str, str] = field(default_factory=dict)  # system -> native id
     failure: Failure | None = None
@@ -90,9 +97,17 @@ class Work:
     def alive(self) -> bool:
         return self.failure is None
 
-    def fail(self, code: str, message: str, system: str, job_id: str | None = None) -> None:
+    def fail(
+        self,
+        code: str,
+        message: str,
+        system: str,
+        job_id: str | None = None,
+        *,
+        passing: bool = False,
+    ) -> None:
         if self.failure is None:
-            self.failure = Failure(code, message, system, job_id)
+            self.failure = Failure(code, message, system, job_id, passing)
 
 
 def coalesce(items: Iterable[QueueItem]) -> list[Work]:
@@ -103,8 +118,9 @@ def coalesce(items: Iterable[QueueItem]) -> list[Work]:
     for item in sorted(items, key=lambda i: i.id):
         key = (item.origin, item.native_id)
         earlier = latest.get(key)
-        work = Work(item, payload=unpack(item.values))
+        work = Work(item, payload=unpack(item.values), retried=item.last_error is not None)
         if earlier is not None:
             work.folded = [*earlier.folded, earlier.item.id]
+            work.retried = work.retried or earlier.retried
         latest[key] = work
     return list(latest.values())

@@ -4,7 +4,6 @@ new writes nothing; updates follow; deletes propagate from the owner only."""
 
 from __future__ import annotations
 
-import pytest
 from sync_helpers import World, count, data_writes, soql
 
 
@@ -182,13 +181,6 @@ def test_a_record_salesforce_refuses_fails_and_goes_through_once_corrected(world
     assert count(world.sf, "Account") == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the first change took the phone (owned by crm) as the record was new; crm "
-    "refused it and never got the record, yet decide.accept now treats the app's "
-    "correction as a non-owner's value and drops it: the golden record keeps the bad "
-    "phone, every retry is refused again, and no CONFLICT is even reported",
-)
 def test_a_refused_value_of_a_field_salesforce_owns_can_be_corrected_in_the_app(
     world: World,
 ) -> None:
@@ -204,12 +196,6 @@ def test_a_refused_value_of_a_field_salesforce_owns_can_be_corrected_in_the_app(
     assert [a["Phone"] for a in accounts(world).values()] == ["555-0001"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="errors.classify_http makes a whole-call 400 UNABLE_TO_LOCK_ROW Terminal, so "
-    "drain._apply fails every change of the call with SYSTEM_FAILURE for good, although "
-    "UNABLE_TO_LOCK_ROW is in work.TRANSIENT_CODES and docs/sync.md says it is retried",
-)
 def test_a_locked_row_in_salesforce_makes_the_change_wait_not_fail(world: World) -> None:
     world.admin.set_faults([{"kind": "unable_to_lock_row", "match": {"path": "composite/"}}])
     customers(world, 1)
@@ -223,12 +209,6 @@ def test_a_locked_row_in_salesforce_makes_the_change_wait_not_fail(world: World)
         assert ledger.queue_counts()["failed"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the echo of lockstep's own write-back ('Failed', the global id) is taken for "
-    "a new change of a record Salesforce is behind on: the refused record is sent again, "
-    "refused again, and a second exception row and failed item appear with no edit",
-)
 def test_the_echo_of_a_failed_write_back_does_not_send_the_record_again(world: World) -> None:
     world.insert("customers", [{"id": 1, "name": "N" * 300, "phone": None}])
     world.sync()

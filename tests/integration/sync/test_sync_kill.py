@@ -76,14 +76,6 @@ def kill_when_more_than(process: subprocess.Popen[bytes], world: World, seen: in
         pytest.param(
             "poll",
             id="both-ways",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the Accounts a killed pass created but did not link are polled back "
-                "as new records: drain._global_ids gives them fresh global ids (ignoring "
-                "the global id they carry), creates them as duplicate app rows, then "
-                "linking the app rows' own Accounts raises XrefConflict, the pass dies "
-                "and every later pass does the same",
-            ),
         ),
         pytest.param("none", id="one-way"),
     ],
@@ -134,12 +126,6 @@ def test_kill_9_mid_pass_then_rerun_creates_each_account_once(
     assert len(world.rows("customers")) == ROWS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run.sync_once sets status = 'interrupted' when any note exists, and the note "
-    "'changes left in flight by an earlier run were taken up' is one: a pass that "
-    "recovered a dead pass's work and carried all of it ends 'interrupted'",
-)
 def test_a_pass_that_takes_up_a_dead_passs_changes_and_carries_them_is_done(
     world: World,
 ) -> None:

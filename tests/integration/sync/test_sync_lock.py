@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sync_helpers import World
 
 
@@ -84,12 +83,6 @@ def test_an_edit_in_salesforce_after_fulfilment_is_refused_too(world: World) -> 
     assert world.rows("usages")[7]["units"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drain._locks refuses every change of a locked record, echoes included: the "
-    "echo of lockstep's own write-back, drained after the contract's fulfilment, fails "
-    "RECORD_LOCKED and 'Failed' is written into a usage nobody edited",
-)
 def test_fulfilment_does_not_fail_usages_nobody_edited(world: World) -> None:
     contract = world.sf.Contract__c.create({"Name": "C-1", "Status__c": "Active", "Units__c": 5})
     world.sync()

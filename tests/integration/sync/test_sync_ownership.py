@@ -5,7 +5,6 @@ the later change wins (``last_writer_wins``)."""
 
 from __future__ import annotations
 
-import pytest
 from sync_helpers import World, data_writes, soql
 
 
@@ -134,12 +133,6 @@ def test_one_app_owned_field_edited_on_both_sides_ends_with_the_apps_value(world
     assert world.exceptions(world.sync()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drain._origin_values writes back the earlier change's merged values: the app "
-    "gets its old phone back over Salesforce's new one, and the next pass reports a "
-    "CONFLICT on lockstep's own write",
-)
 def test_one_salesforce_owned_field_edited_on_both_sides_ends_with_salesforces_value(
     world: World,
 ) -> None:
@@ -158,11 +151,6 @@ def test_one_salesforce_owned_field_edited_on_both_sides_ends_with_salesforces_v
     assert world.exceptions(world.sync()) == []  # the write-back is an echo, not a conflict
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with last_writer_wins, two changes of one record in one batch are each "
-    "written to the other system: the systems swap values and disagree until a later pass",
-)
 def test_with_last_writer_wins_edits_on_both_sides_leave_both_systems_agreeing(
     world: World,
 ) -> None:
@@ -178,12 +166,6 @@ def test_with_last_writer_wins_edits_on_both_sides_leave_both_systems_agreeing(
     assert golden(world, 1)["name"] == in_app
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drain._accept folds Salesforce's echo of the pass before (its old name) into "
-    "the app's newer edit of the same batch and reports it as a CONFLICT; echoes are not "
-    "told apart from edits by crm's last-synced fingerprint",
-)
 def test_an_app_edit_right_after_the_pass_that_wrote_salesforce_is_no_conflict(
     world: World,
 ) -> None:

@@ -116,13 +116,15 @@ def test_the_payload_is_unpacked() -> None:
 def test_a_fresh_work_knows_nothing_yet() -> None:
     (work,) = coalesce([item(1, "a")])
 
-    assert (work.gid, work.new, work.before, work.accepted, work.failure) == (
+    assert (work.gid, work.echo, work.lead, work.before, work.accepted, work.failure) == (
         None,
+        False,
         False,
         None,
         None,
         None,
     )
+    assert work.final is None
     assert work.alive and work.natives == {} and work.written == {}
 
 

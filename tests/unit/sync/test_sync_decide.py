@@ -33,6 +33,7 @@ def entity(**overrides: Any) -> Entity:
 
 CUSTOMER = entity()
 GOLDEN = {"name": "Acme", "phone": "555-0001", "units": 3, "account": "G-PARENT"}
+BOTH = frozenset({"app", "crm"})  # the systems that hold the record
 
 
 # -- owner_of ----------------------------------------------------------------------------
@@ -50,13 +51,13 @@ def test_a_field_belongs_to_its_field_owner_else_to_the_entitys_owner() -> None:
 def test_a_new_record_takes_every_value_even_from_a_system_that_owns_none() -> None:
     incoming = {"name": "Acme", "phone": "555-0001"}
 
-    result = accept(CUSTOMER, "crm", incoming, None, new=True)
+    result = accept(CUSTOMER, "crm", incoming, None, holders={"crm"})
 
     assert result == Accepted(incoming, frozenset({"name", "phone"}), ())
 
 
 def test_the_owner_changes_its_own_fields() -> None:
-    result = accept(CUSTOMER, "app", {"name": "Acme Ltd", "units": 3}, GOLDEN, new=False)
+    result = accept(CUSTOMER, "app", {"name": "Acme Ltd", "units": 3}, GOLDEN, holders=BOTH)
 
     assert result.merged == {**GOLDEN, "name": "Acme Ltd"}
     assert result.changed == {"name"}  # units is the same: not a change
@@ -64,7 +65,7 @@ def test_the_owner_changes_its_own_fields() -> None:
 
 
 def test_a_value_offered_for_a_field_owned_elsewhere_is_a_conflict_and_is_not_taken() -> None:
-    result = accept(CUSTOMER, "crm", {"name": "Renamed", "phone": "555-9999"}, GOLDEN, new=False)
+    result = accept(CUSTOMER, "crm", {"name": "Renamed", "phone": "555-9999"}, GOLDEN, holders=BOTH)
 
     assert result.merged == {**GOLDEN, "phone": "555-9999"}  # crm owns the phone only
     assert result.changed == {"phone"}
@@ -72,7 +73,7 @@ def test_a_value_offered_for_a_field_owned_elsewhere_is_a_conflict_and_is_not_ta
 
 
 def test_the_field_owner_wins_over_the_entitys_owner() -> None:
-    result = accept(CUSTOMER, "app", {"name": "Acme", "phone": "555-1234"}, GOLDEN, new=False)
+    result = accept(CUSTOMER, "app", {"name": "Acme", "phone": "555-1234"}, GOLDEN, holders=BOTH)
 
     assert result.merged == GOLDEN
     assert result.changed == frozenset()
@@ -81,7 +82,7 @@ def test_the_field_owner_wins_over_the_entitys_owner() -> None:
 
 def test_an_equal_value_from_a_non_owner_is_no_conflict() -> None:
     """What an echo looks like: a system sends back what it was given."""
-    result = accept(CUSTOMER, "crm", {"name": "Acme", "phone": "555-0001"}, GOLDEN, new=False)
+    result = accept(CUSTOMER, "crm", {"name": "Acme", "phone": "555-0001"}, GOLDEN, holders=BOTH)
 
     assert result == Accepted(GOLDEN, frozenset(), ())
 
@@ -89,15 +90,15 @@ def test_an_equal_value_from_a_non_owner_is_no_conflict() -> None:
 def test_values_compare_by_meaning_for_their_kind() -> None:
     golden = {"name": None, "phone": "555-0001", "units": 3}
 
-    owner = accept(CUSTOMER, "app", {"name": "", "units": Decimal("3.0")}, golden, new=False)
-    other = accept(CUSTOMER, "crm", {"name": "", "units": 3.0}, golden, new=False)
+    owner = accept(CUSTOMER, "app", {"name": "", "units": Decimal("3.0")}, golden, holders=BOTH)
+    other = accept(CUSTOMER, "crm", {"name": "", "units": 3.0}, golden, holders=BOTH)
 
     assert owner.changed == frozenset() and owner.conflicts == ()
     assert other.changed == frozenset() and other.conflicts == ()
 
 
 def test_a_reference_changed_by_a_system_that_does_not_own_it_is_a_conflict() -> None:
-    result = accept(CUSTOMER, "crm", {"account": "G-OTHER"}, GOLDEN, new=False)
+    result = accept(CUSTOMER, "crm", {"account": "G-OTHER"}, GOLDEN, holders=BOTH)
 
     assert result.merged == GOLDEN
     assert result.conflicts == (FieldChange("account", "G-PARENT", "G-OTHER"),)
@@ -106,7 +107,7 @@ def test_a_reference_changed_by_a_system_that_does_not_own_it_is_a_conflict() ->
 def test_last_writer_wins_takes_every_value_without_conflict() -> None:
     lww = entity(conflict="last_writer_wins")
 
-    result = accept(lww, "crm", {"name": "Renamed", "phone": "555-9999"}, GOLDEN, new=False)
+    result = accept(lww, "crm", {"name": "Renamed", "phone": "555-9999"}, GOLDEN, holders=BOTH)
 
     assert result.merged == {**GOLDEN, "name": "Renamed", "phone": "555-9999"}
     assert result.changed == {"name", "phone"}
@@ -114,14 +115,14 @@ def test_last_writer_wins_takes_every_value_without_conflict() -> None:
 
 
 def test_fields_the_change_does_not_carry_keep_the_golden_value() -> None:
-    result = accept(CUSTOMER, "app", {"units": 4}, GOLDEN, new=False)
+    result = accept(CUSTOMER, "app", {"units": 4}, GOLDEN, holders=BOTH)
 
     assert result.merged == {**GOLDEN, "units": 4}
     assert result.changed == {"units"}
 
 
 def test_a_field_the_golden_record_lacks_is_a_change() -> None:
-    result = accept(CUSTOMER, "app", {"name": "Acme", "units": 1}, {"name": "Acme"}, new=False)
+    result = accept(CUSTOMER, "app", {"name": "Acme", "units": 1}, {"name": "Acme"}, holders=BOTH)
 
     assert result.changed == {"units"}
 
@@ -130,7 +131,7 @@ def test_accept_leaves_its_inputs_alone() -> None:
     golden = dict(GOLDEN)
     incoming = {"name": "Renamed", "phone": "555-9999"}
 
-    accept(CUSTOMER, "crm", incoming, golden, new=False)
+    accept(CUSTOMER, "crm", incoming, golden, holders=BOTH)
 
     assert golden == GOLDEN
     assert incoming == {"name": "Renamed", "phone": "555-9999"}
@@ -217,3 +218,13 @@ def test_a_fingerprint_compares_numbers_by_value() -> None:
     assert print_of({"units": 1}, names) == print_of({"units": 1.0}, names)
     assert print_of({"units": 1}, names) == print_of({"units": Decimal("1.00")}, names)
     assert print_of({"units": 1}, names) != print_of({"units": "1"}, names)
+
+
+def test_a_field_whose_owner_does_not_hold_the_record_is_taken_from_another_system() -> None:
+    # the app created the record; Salesforce (which owns phone) refused it: the app's
+    # corrected phone is taken, not refused as a non-owner's value
+    result = accept(CUSTOMER, "app", {"phone": "555-0002"}, GOLDEN, holders={"app"})
+    assert result.merged["phone"] == "555-0002" and result.conflicts == ()
+
+    held = accept(CUSTOMER, "app", {"phone": "555-0002"}, GOLDEN, holders=BOTH)
+    assert held.merged["phone"] == GOLDEN["phone"] and len(held.conflicts) == 1

@@ -1,0 +1,314 @@
+"""The writes of one drained batch: each system brought up to the golden record, the
+origins' housekeeping (ids, global id, sync status), and deletes.
+
+What a system is sent, for each record the batch changed (its ``lead`` change):
+
+- a system a change of the batch came from holds that change's values: it gets the
+  fields where the golden record now differs (the owner's value over a refused one,
+  or another system's newer value);
+- any other system gets the fields that changed, or every field it binds when it is
+  *behind* (its last-synced fingerprint is not the golden record's) or lacks the
+  record (then it is created, by upsert on its external id when it has one).
+
+Whatever a system now holds is fingerprinted in the same transaction that links a
+record it created, so the next pass knows its echo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lockstep.config.entities import Entity
+from lockstep.core.ops import Delete, Op, OpResult, Upsert
+from lockstep.errors import Contended, QuotaShed, RateLimited, SystemFailure, Transient
+from lockstep.ledger import Ledger
+from lockstep.mapping.errors import MappingError
+from lockstep.mapping.record import kind_of
+from lockstep.mapping.values import same
+from lockstep.sync.decide import print_of, to_write
+from lockstep.sync.outcomes import Outcomes
+from lockstep.sync.work import Side, Work
+
+
+class Writes:
+    def __init__(
+        self,
+        name: str,
+        entity: Entity,
+        ledger: Ledger,
+        sides: Mapping[str, Side],
+        outcomes: Outcomes,
+    ) -> None:
+        self.name = name
+        self.entity = entity
+        self.ledger = ledger
+        self.sides = sides
+        self.out = outcomes
+
+    # -- bringing a system up to the golden record --------------------------------------
+
+    def side(self, side: Side, works: Sequence[Work]) -> None:
+        """Bring ``side`` up to the golden record for each record ``works`` changed."""
+        leads = [w for w in works if w.lead]
+        if not leads:
+            return
+        held = _held(works, side.system)
+        synced = self.ledger.synced_many(self.name, [w.gid or "" for w in leads], side.system)
+        plans: list[tuple[Work, frozenset[str]]] = []
+        for w in leads:
+            assert w.final is not None and w.gid is not None
+            mine = held.get(w.gid)
+            if mine is not None:
+                fields = self._differing(mine.incoming, w.final.merged, side)
+            else:
+                state = synced.get(w.gid)
+                behind = state is None or state.fingerprint != print_of(w.before or {}, side.names)
+                exists = side.system in w.natives
+                fields = to_write(w.final, side.names, exists=exists, behind=behind)
+            if fields:
+                plans.append((w, fields))
+            elif mine is None:
+                self.out.done(w, side.system, "unchanged")
+        parents = self._parents(side, plans)
+        ops: list[Op] = []
+        sent: list[Work] = []
+        for w, fields in plans:
+            op = self._op(side, w, fields, parents)
+            if op is not None:
+                ops.append(op)
+                sent.append(w)
+        done: list[tuple[Work, OpResult]] = []
+        for w, result in zip(sent, self.apply(side, ops, sent), strict=True):
+            if result is not None and result.ok:
+                done.append((w, result))
+            elif result is not None:
+                refused(w, side.system, result)
+        self._record(side, done)
+
+    def _differing(
+        self, held: Mapping[str, Any], merged: Mapping[str, Any], side: Side
+    ) -> frozenset[str]:
+        return frozenset(
+            name
+            for name in side.names
+            if name in merged
+            and name in held
+            and not same(held[name], merged[name], kind_of(self.entity, name))
+        )
+
+    def _parents(
+        self, side: Side, plans: Sequence[tuple[Work, frozenset[str]]]
+    ) -> dict[str, dict[str, str]]:
+        """Per reference, parent global id -> the parent's native id in ``side``."""
+        found: dict[str, dict[str, str]] = {}
+        for ref, reference in self.entity.references.items():
+            gids = {
+                str(w.final.merged[ref])
+                for w, fields in plans
+                if w.final and ref in fields and w.final.merged.get(ref)
+            }
+            found[ref] = self.ledger.native_ids(reference.entity, gids, side.system) if gids else {}
+        return found
+
+    def _op(
+        self, side: Side, w: Work, fields: frozenset[str], parents: Mapping[str, Mapping[str, str]]
+    ) -> Upsert | None:
+        assert w.final is not None and w.gid is not None
+        merged = w.final.merged
+        refs: dict[str, str | None] = {}
+        for ref in self.entity.references:
+            if ref not in fields:
+                continue
+            parent = merged.get(ref)
+            if parent is None:
+                refs[ref] = None
+            elif str(parent) in parents[ref]:
+                refs[ref] = parents[ref][str(parent)]
+            else:
+                target = self.entity.references[ref].entity
+                message = f"{ref}: {target} {parent} is not in {side.system} yet"
+                w.fail("MISSING_PARENT", message, side.system)
+                return None
+        references = self.entity.references
+        values = {k: v for k, v in merged.items() if k in fields and k not in references}
+        exists = side.system in w.natives
+        try:
+            native = side.writer.write(values, refs, only=fields, creating=not exists)
+        except MappingError as exc:
+            w.fail("INVALID", str(exc), side.system)
+            return None
+        if exists:
+            if not native:
+                self.out.done(w, side.system, "unchanged")
+                return None
+            return Upsert(native, native_id=w.natives[side.system])
+        native.update(self._stamps(side, w))
+        ext = side.binding.external_id
+        if ext and ext in native:
+            return Upsert(native, match_on=ext)
+        return Upsert(native)
+
+    def _stamps(self, side: Side, w: Work) -> dict[str, Any]:
+        """What a new record carries of lockstep's own: global id, external id, and the
+        ids of the record in the systems lockstep knows it in."""
+        assert w.gid is not None
+        stamps: dict[str, Any] = {}
+        binding = side.binding
+        if binding.global_id_field:
+            stamps[binding.global_id_field] = w.gid
+        if binding.external_id and side.ext_value is not None:
+            stamps[binding.external_id] = side.ext_value(w.natives.get(w.origin, w.key), w.gid)
+        if binding.write_back is not None:
+            known = {**w.natives, w.origin: w.key}
+            for system, id_field in binding.write_back.ids.items():
+                if system in known:
+                    stamps[id_field] = known[system]
+        return stamps
+
+    def apply(self, side: Side, ops: Sequence[Op], works: Sequence[Work]) -> list[OpResult | None]:
+        """``ops`` through the side's connector; a whole-call failure fails every work
+        (transient: it waits for a retry) and gives ``None`` results."""
+        if not ops:
+            return []
+        try:
+            return list(side.connector.apply(side.binding.target, ops))
+        except Transient as exc:
+            for w in works:
+                w.fail(_code(exc), exc.message, side.system, passing=True)
+        except SystemFailure as exc:
+            for w in works:
+                w.fail("SYSTEM_FAILURE", exc.message, side.system)
+        return [None] * len(ops)
+
+    def _record(self, side: Side, done: Sequence[tuple[Work, OpResult]]) -> None:
+        """Link new records and remember what ``side`` now holds, in one transaction."""
+        if not done:
+            return
+        links: list[tuple[str, str]] = []
+        prints: list[tuple[str, str, int]] = []
+        for w, result in done:
+            assert w.final is not None and w.gid is not None
+            created = side.system not in w.natives
+            if created and result.native_id:
+                w.natives[side.system] = result.native_id
+                links.append((w.gid, result.native_id))
+            prints.append((w.gid, print_of(w.final.merged, side.names), w.version))
+            self.out.done(
+                w,
+                side.system,
+                "create" if created else "update",
+                target_key=w.natives.get(side.system),
+                created=result.created,
+                job_id=result.job_id,
+            )
+        with self.ledger.transaction() as conn:
+            if links:
+                self.ledger.link_many(self.name, side.system, links, conn=conn)
+            self.ledger.mark_synced_many(self.name, side.system, prints, conn=conn)
+
+    # -- the origins --------------------------------------------------------------------
+
+    def origins(self, works: Sequence[Work]) -> None:
+        """Into each change's origin: the ids the record has elsewhere, the global id and
+        the sync status, where they differ from what the change read. Then what the
+        origin holds is remembered, so that the echo of these writes is known."""
+        for origin in {w.origin for w in works}:
+            side = self.sides[origin]
+            mine = [w for w in works if w.origin == origin and not w.echo]
+            pairs = [(w, self._house(side, w)) for w in mine]
+            pairs = [(w, values) for w, values in pairs if values]
+            ops: list[Op] = [Upsert(values, native_id=w.key) for w, values in pairs]
+            results = self.apply(side, ops, [w for w, _ in pairs])
+            for (w, _), result in zip(pairs, results, strict=True):
+                if result is not None and not result.ok:
+                    refused(w, origin, result)
+            prints = [(w.gid or "", self._holds(side, w), w.version) for w in mine if w.gid]
+            if prints:
+                self.ledger.mark_synced_many(self.name, origin, prints)
+
+    def _holds(self, side: Side, w: Work) -> str:
+        """The fingerprint of what ``w``'s origin holds now: the golden record when the
+        change was carried (any refused value was written over), else what it read."""
+        if w.alive and w.final is not None:
+            return print_of(w.final.merged, side.names)
+        return print_of(w.incoming, side.names)
+
+    def _house(self, side: Side, w: Work) -> dict[str, Any]:
+        wanted: dict[str, Any] = {}
+        binding = side.binding
+        back = binding.write_back
+        if back is not None:  # where it got to, even when it failed elsewhere
+            for system, id_field in back.ids.items():
+                if system in w.natives and system != w.origin:
+                    wanted[id_field] = w.natives[system]
+        if binding.global_id_field and w.gid:
+            wanted[binding.global_id_field] = w.gid
+        if back is not None and back.status is not None:
+            status = back.status
+            if w.alive:
+                wanted[status.field] = status.success
+            else:
+                waiting = w.failure is not None and w.failure.transient
+                wanted[status.field] = status.in_progress if waiting else status.failed
+        house = w.payload.house
+        return {
+            f: v
+            for f, v in wanted.items()
+            if f not in house or str(house.get(f) or "") != str(v if v is not None else "")
+        }
+
+    # -- deletes ------------------------------------------------------------------------
+
+    def deletes(self, works: Sequence[Work]) -> None:
+        """A delete in the entity's owner deletes the record everywhere it is linked; a
+        delete elsewhere only unlinks that system (the owner still has the record)."""
+        for w in works:
+            if w.gid is None:
+                self.out.done(w, w.origin, "skip", reason="never synced: nothing to delete")
+                continue
+            if w.origin != self.entity.owner:
+                reason = (
+                    f"deleted in {w.origin}, which does not own {self.name}: not deleted elsewhere"
+                )
+                self.out.done(w, w.origin, "skip", reason=reason)
+                self.ledger.unlink(self.name, w.gid, w.origin)
+                continue
+            for system, native in w.natives.items():
+                if system == w.origin:
+                    continue
+                [result] = self.apply(self.sides[system], [Delete(native)], [w])
+                if result is None:
+                    continue
+                if result.ok or (result.error and result.error.code == "ENTITY_IS_DELETED"):
+                    self.ledger.unlink(self.name, w.gid, system)
+                    self.out.done(w, system, "delete", target_key=native)
+                else:
+                    refused(w, system, result)
+            if w.alive:
+                self.ledger.unlink(self.name, w.gid, w.origin)
+
+
+def refused(w: Work, system: str, result: OpResult) -> None:
+    error = result.error
+    code = error.code if error else "UNKNOWN"
+    w.fail(code, error.message if error else "", system, result.job_id)
+
+
+def _held(works: Sequence[Work], system: str) -> dict[str, Work]:
+    """Per record, the latest live change read from ``system`` in this batch."""
+    held: dict[str, Work] = {}
+    for w in sorted(works, key=lambda w: w.item.id):
+        if w.origin == system and w.gid and not w.echo and w.failure is None:
+            held[w.gid] = w
+    return held
+
+
+def _code(failure: Transient) -> str:
+    if isinstance(failure, Contended):
+        return "UNABLE_TO_LOCK_ROW"
+    if isinstance(failure, RateLimited):
+        return "REQUEST_LIMIT_EXCEEDED"
+    if isinstance(failure, QuotaShed):
+        return "QUOTA_SHED"
+    return "UNREACHABLE"
