@@ -19,6 +19,7 @@ from lockstep.cli.demo import demo
 from lockstep.cli.emulator import emulator_app
 from lockstep.cli.migrate import migrate, plan, relink
 from lockstep.cli.output import errors_out
+from lockstep.cli.sync import sync
 from lockstep.cli.validate import validate
 from lockstep.errors import EXIT_CANNOT_RUN, EXIT_USAGE, ConfigError, LockstepError
 
@@ -36,6 +37,7 @@ app.command("validate")(validate)
 app.command("plan")(plan)
 app.command("migrate")(migrate)
 app.command("relink")(relink)
+app.command("sync")(sync)
 
 
 def _print_version(value: bool) -> None:

@@ -141,7 +141,9 @@ class Binding(Strict):
     )
     capture: Capture | None = Field(
         None,
-        description="How changes are captured; default `poll` (Salesforce) or `triggers` (SQL).",
+        description="How `lockstep sync` reads this binding's changes: `{mode: poll}` "
+        "(Salesforce) or `{mode: triggers}` (SQL), typically. Without it, sync does not "
+        "read the binding's changes; it still writes changes from elsewhere into it.",
     )
     global_id_field: str | None = Field(
         None, description="A native field that receives lockstep's global id (seed 002)."

@@ -2,11 +2,12 @@
 
 A stop request (Ctrl-C, SIGTERM) never cuts a pass short: the pass in progress ends
 as it would have, and no other starts. Passes start ``interval`` seconds apart (at
-once when a pass took longer). A pass that fails because a system is down for now
-(``Transient``) is reported and the next pass tries again: its changes wait in that
-system and in the ledger's queue, so nothing is lost. Any other failure ends the loop,
-and so does a failure of the first pass: a system out of reach when the loop starts is
-more often a wrong URL or credentials than an outage, and should be seen at once.
+once when a pass took longer). A system that is down is not a failure of the pass:
+``sync_once`` notes it, goes on without it and ends ``interrupted``. A pass that
+fails as a whole for a reason that may pass (``Transient``) is reported and the next
+pass tries again: its changes wait in their systems and in the ledger's queue, so
+nothing is lost. Any other failure ends the loop, and so does any failure of the
+first pass: what stops the loop from starting should be seen at once.
 
 ``SignalStop`` is the stop request the command uses; a ``threading.Event`` does too.
 """

@@ -110,10 +110,11 @@ def sync_once(
                         progress.open(step.entity, None, "applying")
                         drain.entity(step.entity)
                         progress.close(step.entity)
-                    if drain.waiting:
+                    waiting = ledger.queue_counts()["pending"]
+                    if waiting:
+                        noun = "change waits" if waiting == 1 else "changes wait"
                         notes.append(
-                            f"{drain.waiting:,} changes wait for a retry (see exceptions in "
-                            "`lockstep status`); nothing is lost"
+                            f"{waiting:,} {noun} for a retry in the queue; nothing is lost"
                         )
             except BaseException:
                 status = "failed"

@@ -1,0 +1,173 @@
+"""``lockstep sync``: one pass with ``--once``, else a pass every ``--interval`` seconds.
+
+A thin layer over ``lockstep.sync.run.sync_once`` (one pass) and
+``lockstep.sync.loop.keep_syncing`` (passes until Ctrl-C or SIGTERM). Results go to
+stdout: the table (``--once``) or one line per pass, or with ``--json`` the summaries
+(one compact JSON line per pass in the loop); notes, the start and stop lines of the
+loop and errors go to stderr when stdout is JSON, else beside the results.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lockstep.cli.migrate import ConfigOption, EntityOption, JsonOption, ReportsOption
+from lockstep.cli.output import say
+from lockstep.config.loader import LoadedConfig, load_config
+from lockstep.errors import EXIT_CANNOT_RUN, EXIT_FAILED_RECORDS, EXIT_OK, Transient
+from lockstep.reports.progress import Progress, make_progress
+from lockstep.reports.summary import Summary
+from lockstep.sync.loop import SignalStop, capture_interval, keep_syncing, stop_on_signals
+from lockstep.sync.run import Options, sync_once
+
+EXIT_INTERRUPTED = 130  # as a shell reports a process stopped by SIGINT
+DEFAULT_INTERVAL = 60.0  # Capture.interval_seconds' default; used when nothing captures
+
+COLUMNS = ("selected", "created", "updated", "deleted", "unchanged", "failed")
+PASS_COUNTS = ("created", "updated", "deleted", "unchanged", "failed")
+
+
+def sync(
+    config: ConfigOption = Path("lockstep.yaml"),
+    entity: EntityOption = None,
+    reports: ReportsOption = None,
+    json: JsonOption = False,
+    worker: Annotated[
+        str | None,
+        typer.Option("--worker", metavar="NAME", help="The name this worker claims changes under."),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            "--interval",
+            metavar="SECONDS",
+            help="Seconds from one pass to the next (default: the shortest "
+            "capture.interval_seconds of the entities' bindings).",
+        ),
+    ] = None,
+) -> int:
+    """Capture every binding's changes into the ledger's queue, then drain the queue
+    parents first: each change goes to the other systems by ownership, with conflicts,
+    lock rules and write-back. Once with --once; else a pass every --interval seconds
+    until Ctrl-C or SIGTERM, which let the pass in progress finish."""
+    if once and interval is not None:
+        raise typer.BadParameter(
+            "it paces the loop; --once runs one pass", param_hint="'--interval'"
+        )
+    if interval is not None and interval <= 0:
+        raise typer.BadParameter(f"{interval:g} is not more than 0", param_hint="'--interval'")
+    loaded = load_config(config)
+    options = Options(tuple(entity) if entity else None, reports, worker)
+    if once:
+        return _once(loaded, options, json)
+    every = interval or capture_interval(loaded.config, options.entities) or DEFAULT_INTERVAL
+    return _loop(loaded, options, json, every)
+
+
+# -- one pass ----------------------------------------------------------------------------
+
+
+def _once(loaded: LoadedConfig, options: Options, as_json: bool) -> int:
+    with Progress() if as_json else make_progress(sys.stderr) as progress:
+        summary = sync_once(loaded, options, progress=progress)
+    if as_json:
+        sys.stdout.write(summary.to_json().decode())  # summary.json, byte for byte
+    else:
+        _table(summary)
+    if summary.status == "interrupted":
+        _interrupted(summary)
+        return EXIT_CANNOT_RUN
+    return EXIT_FAILED_RECORDS if summary.counts.failed else EXIT_OK
+
+
+def _table(summary: Summary) -> None:
+    say(f"sync {summary.run_id}: {summary.status} in {summary.duration.total_seconds():.1f} s")
+    width = max([len(e) for e in summary.by_entity] + [6])
+    say("  " + "entity".ljust(width) + "".join(c.rjust(11) for c in COLUMNS))
+    for name, counts in [*summary.by_entity.items(), ("total", summary.counts)]:
+        row = counts.as_dict()
+        say("  " + name.ljust(width) + "".join(f"{row[c]:>11,}" for c in COLUMNS))
+    for note in summary.notes:
+        say(f"  {note}")
+    calls = ", ".join(f"{s}: {n:,}" for s, n in summary.api_calls.items())
+    say(f"  API calls: {calls}")
+    say(f"  reports: {summary.reports} (open report.html)")
+
+
+def _interrupted(summary: Summary) -> None:
+    """Exit 3's line: the notes say which system could not be read."""
+    why = "; ".join(summary.notes) or "a system failed while its changes were read"
+    print(f"lockstep sync: error: run {summary.run_id} interrupted: {why}", file=sys.stderr)
+
+
+# -- the loop ----------------------------------------------------------------------------
+
+
+def _loop(loaded: LoadedConfig, options: Options, as_json: bool, interval: float) -> int:
+    def aside(line: str) -> None:  # beside the results, or out of the way of JSON
+        print(line, file=sys.stderr if as_json else sys.stdout, flush=True)
+
+    def on_pass(summary: Summary) -> None:
+        if as_json:
+            say(jsonlib.dumps(summary.as_dict(), ensure_ascii=False))
+        else:
+            say(_pass_line(summary))
+        for note in summary.notes:
+            aside(f"  {note}")
+
+    def on_failure(failure: Transient, wait: float) -> None:
+        print(
+            f"{_stamp(datetime.now(UTC))} sync: pass failed: {failure}; "
+            f"next try in {wait:.0f} s (changes wait, nothing is lost)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    which = ", ".join(options.entities) if options.entities else "every entity"
+    aside(
+        f"lockstep sync: a pass every {interval:g} s ({which}); "
+        "Ctrl-C or SIGTERM stops it after the pass in progress"
+    )
+    with stop_on_signals(SignalStop()) as stop:
+        try:
+            passes = keep_syncing(
+                lambda: sync_once(loaded, options, progress=Progress()),
+                stop,
+                interval,
+                on_pass=on_pass,
+                on_failure=on_failure,
+            )
+        except KeyboardInterrupt:
+            print(
+                "lockstep sync: stopped at once by a second signal; "
+                "the next pass takes up what was in flight",
+                file=sys.stderr,
+                flush=True,
+            )
+            return EXIT_INTERRUPTED
+    noun = "pass" if passes == 1 else "passes"
+    aside(f"lockstep sync: stopped by {stop.reason} after {passes:,} {noun}")
+    return EXIT_OK
+
+
+def _pass_line(summary: Summary) -> str:
+    counts = summary.counts.as_dict()
+    parts = [f"{name} {counts[name]:,}" for name in PASS_COUNTS]
+    parts.append(f"waiting {summary.deferred:,}")
+    status = "" if summary.status == "done" else f" {summary.status}:"
+    seconds = summary.duration.total_seconds()
+    return (
+        f"{_stamp(summary.finished_at)} sync {summary.run_id}:{status} "
+        f"{', '.join(parts)} ({seconds:.1f} s)"
+    )
+
+
+def _stamp(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
