@@ -8,6 +8,8 @@ second migrate that writes nothing.
 Seed 002 (MuleSoft org sync): a hub database's golden customers and contacts go into two
 orgs that already hold some of them; the Global Customer ID ends up in all three.
 
+Seed 001 (service app ↔ Salesforce): two-way ``sync`` passes (``service_app.py``).
+
 Every step runs the same library calls as the commands, against real emulator processes
 over HTTPS; every claim the demo prints is checked with SOQL or SQL, and the demo
 fails (exit 1) if one does not hold.
@@ -78,7 +80,7 @@ class Narrator:
 
 
 def run_migration_demo(console: Console, workdir: Path | None = None) -> int:
-    """Both scenarios; 0 when every check held."""
+    """Every scenario; 0 when every check held."""
     root = workdir or Path(tempfile.mkdtemp(prefix="lockstep-demo-"))
     root.mkdir(parents=True, exist_ok=True)
     narrator = Narrator(console)
