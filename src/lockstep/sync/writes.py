@@ -261,31 +261,34 @@ class Writes:
     # -- deletes ------------------------------------------------------------------------
 
     def deletes(self, works: Sequence[Work]) -> None:
-        """A delete in the entity's owner deletes the record everywhere it is linked; a
-        delete elsewhere only unlinks that system (the owner still has the record)."""
+        """A delete in the entity's owner deletes the record everywhere it is linked (one
+        call per system); a delete elsewhere only unlinks that system (the owner still
+        has the record)."""
+        carried: dict[str, list[tuple[Work, str]]] = {}
         for w in works:
             if w.gid is None:
                 self.out.done(w, w.origin, "skip", reason="never synced: nothing to delete")
-                continue
-            if w.origin != self.entity.owner:
-                reason = (
-                    f"deleted in {w.origin}, which does not own {self.name}: not deleted elsewhere"
-                )
+            elif w.origin != self.entity.owner:
+                reason = f"deleted in {w.origin}, which does not own {self.name}: kept elsewhere"
                 self.out.done(w, w.origin, "skip", reason=reason)
                 self.ledger.unlink(self.name, w.gid, w.origin)
-                continue
-            for system, native in w.natives.items():
-                if system == w.origin:
-                    continue
-                [result] = self.apply(self.sides[system], [Delete(native)], [w])
+            else:
+                for system, native in w.natives.items():
+                    if system != w.origin:
+                        carried.setdefault(system, []).append((w, native))
+        for system, pairs in carried.items():
+            ops: list[Op] = [Delete(native) for _, native in pairs]
+            results = self.apply(self.sides[system], ops, [w for w, _ in pairs])
+            for (w, native), result in zip(pairs, results, strict=True):
                 if result is None:
                     continue
                 if result.ok or (result.error and result.error.code == "ENTITY_IS_DELETED"):
-                    self.ledger.unlink(self.name, w.gid, system)
+                    self.ledger.unlink(self.name, w.gid or "", system)
                     self.out.done(w, system, "delete", target_key=native)
                 else:
                     refused(w, system, result)
-            if w.alive:
+        for w in works:
+            if w.gid is not None and w.origin == self.entity.owner and w.alive:
                 self.ledger.unlink(self.name, w.gid, w.origin)
 
 
