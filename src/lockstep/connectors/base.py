@@ -75,8 +75,12 @@ class Connector(Protocol):
         capture: CaptureSpec,
         *,
         limit: int = 10_000,
+        where: str | None = None,
     ) -> ChangeBatch:
-        """Changes after ``cursor`` (``None``: from the start of capture), oldest first."""
+        """Changes after ``cursor`` (``None``: from the start of capture), oldest first.
+        With ``where`` (the system's own filter language, as for ``snapshot``) only
+        records passing it: a changed record outside it is left out, never reported as
+        deleted."""
 
     def install_capture(self, obj: str, capture: CaptureSpec) -> None:
         """Prepare change capture for ``obj`` (SQL triggers and change table); idempotent.

@@ -67,7 +67,9 @@ def capture(
     queued = 0
     while True:
         cursor = ledger.cursor(source.system, obj)
-        batch = connector.changes(obj, source.fields, cursor, spec, limit=page)
+        batch = connector.changes(
+            obj, source.fields, cursor, spec, limit=page, where=source.binding.filter
+        )
         entries = [_entry(source, change, house) for change in batch.changes]
         with ledger.transaction() as conn:
             ledger.enqueue(entries, conn=conn)

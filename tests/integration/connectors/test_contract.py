@@ -223,3 +223,26 @@ def test_changes_after_a_cursor_show_creates_updates_and_deletes(subject: Subjec
 
     again, _ = drain(subject, cursor)
     assert again == []
+
+
+def test_changes_pass_the_bindings_filter_and_never_call_a_record_outside_it_deleted(
+    subject: Subject,
+) -> None:
+    subject.connector.install_capture(subject.obj, subject.capture)
+    _, cursor = drain(subject, None)
+    rows = insert(subject, [widget(subject, n) for n in (1, 2, 300, 400)])
+    small, big = [r.native_id or "" for r in rows[:2]], [r.native_id or "" for r in rows[2:]]
+    fields = subject.fields("name", "amount")
+    where = subject.amount_over(100)
+
+    batch = subject.connector.changes(subject.obj, fields, cursor, subject.capture, where=where)
+    assert {c.native_id for c in batch.changes} == set(big)
+    assert all(c.kind == "upsert" for c in batch.changes)
+
+    subject.connector.apply(
+        subject.obj, [Upsert(subject.native(name="still small"), native_id=small[0])]
+    )
+    later = subject.connector.changes(
+        subject.obj, fields, batch.cursor, subject.capture, where=where
+    )
+    assert later.changes == ()  # outside the filter: neither an upsert nor a delete

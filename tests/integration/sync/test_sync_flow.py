@@ -221,3 +221,24 @@ def test_the_echo_of_a_failed_write_back_does_not_send_the_record_again(world: W
     assert world.exceptions(echo) == []
     with world.ledger() as ledger:
         assert ledger.queue_counts()["failed"] == 1
+
+
+def test_records_outside_a_bindings_filter_are_not_carried(world: World) -> None:
+    world.config["entities"]["customer"]["bindings"]["app"]["filter"] = "name NOT LIKE 'Test%'"
+    world.sync()  # the filter in place before the rows are saved
+    world.insert(
+        "customers",
+        [
+            {"id": 1, "name": "Real customer", "phone": "1"},
+            {"id": 2, "name": "Test row", "phone": None},
+        ],
+    )
+
+    summary = world.sync()
+
+    assert summary.by_entity["customer"].created == 1
+    assert [a["Name"] for a in soql(world.sf, "SELECT Name FROM Account")] == ["Real customer"]
+    world.sync()  # the echoes of that pass's writes
+    world.execute("UPDATE customers SET phone = '2' WHERE id = 2")
+    assert world.sync().by_entity["customer"].selected == 0
+    assert count(world.sf, "Account") == 1

@@ -92,6 +92,7 @@ class SalesforceConnector:
         capture: CaptureSpec,
         *,
         limit: int = 10_000,
+        where: str | None = None,
     ) -> ChangeBatch:
         if capture.mode == "none":
             return ChangeBatch((), cursor)
@@ -105,6 +106,7 @@ class SalesforceConnector:
             column=capture.column or "SystemModstamp",
             lookback_seconds=capture.lookback_seconds,
             limit=limit,
+            where=where,
         )
 
     def install_capture(self, obj: str, capture: CaptureSpec) -> None:

@@ -58,14 +58,14 @@ class PollCursor:
 
 
 def condition(cursor: PollCursor | None, column: str, lookback_seconds: float) -> str:
-    """The WHERE clause for what comes after ``cursor`` (``""``: everything)."""
+    """The condition for what comes after ``cursor`` (``""``: everything)."""
     if cursor is None:
         return ""
     if looks_back(cursor, lookback_seconds):
         since = format_datetime(cursor.stamp - timedelta(seconds=lookback_seconds))
-        return f" WHERE {column} >= {since}"
+        return f"{column} >= {since}"
     ts = format_datetime(cursor.stamp)
-    return f" WHERE {column} > {ts} OR ({column} = {ts} AND Id > '{cursor.id}')"
+    return f"{column} > {ts} OR ({column} = {ts} AND Id > '{cursor.id}')"
 
 
 def changes(
@@ -77,14 +77,18 @@ def changes(
     column: str,
     lookback_seconds: float,
     limit: int,
+    where: str | None = None,
 ) -> ChangeBatch:
-    """At most ``limit`` changes of ``shape``'s object after ``cursor_text``, oldest first."""
+    """At most ``limit`` changes of ``shape``'s object after ``cursor_text``, oldest
+    first; with ``where`` (SOQL), only records passing it."""
     cursor = PollCursor.decode(client.system, cursor_text) if cursor_text else None
     chosen = select_list(fields, "Id")
     wanted = {name.lower() for name in chosen}
+    conditions = [f"({c})" for c in (condition(cursor, column, lookback_seconds), where) if c]
+    after = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     soql = (
         f"SELECT {', '.join(select_list(chosen, column, 'IsDeleted'))} FROM {shape.name}"
-        f"{condition(cursor, column, lookback_seconds)} ORDER BY {column}, Id LIMIT {limit}"
+        f"{after} ORDER BY {column}, Id LIMIT {limit}"
     )
     found: list[Change] = []
     order: list[tuple[datetime, str]] = []

@@ -87,6 +87,7 @@ class SqlConnector:
         capture: CaptureSpec,
         *,
         limit: int = 10_000,
+        where: str | None = None,
     ) -> ChangeBatch:
         if capture.mode not in ("triggers", "watermark"):
             raise self._unsupported(capture)
@@ -101,11 +102,11 @@ class SqlConnector:
                     names = self._names(bound)
                     batch = self.config.batch_size
                     return triggers.read(
-                        conn, self.family, bound, names, columns, cursor, limit, batch
+                        conn, self.family, bound, names, columns, cursor, limit, batch, where
                     )
                 column = bound.column(self._watermark_column(capture))
                 return watermark.read(
-                    conn, bound, column, columns, cursor, capture.lookback_seconds, limit
+                    conn, bound, column, columns, cursor, capture.lookback_seconds, limit, where
                 )
         except ValueError as exc:
             raise Terminal(self.name, f"{obj}: cursor {cursor!r} is not one of ours") from exc

@@ -20,14 +20,18 @@ def rows_by_key(
     columns: Sequence[sa.Column[Any]],
     keys: Iterable[Any],
     batch_size: int,
+    where: str | None = None,
 ) -> dict[Any, Row]:
-    """The rows among ``keys`` that exist, by key value; one ``IN`` query per batch."""
+    """The rows among ``keys`` that exist (and pass ``where``, SQL), by key value; one
+    ``IN`` query per batch."""
     names = [column.name for column in columns]
     key_at = next(i for i, column in enumerate(columns) if column is bound.key)
     found: dict[Any, Row] = {}
     remaining = iter(dict.fromkeys(keys))
     while batch := list(islice(remaining, batch_size)):
         statement = sa.select(*columns).where(_among(conn, bound.key, batch))
+        if where:
+            statement = statement.where(sa.text(f"({where})"))
         for row in conn.execute(statement):
             found[row[key_at]] = dict(zip(names, row, strict=True))
     return found

@@ -81,8 +81,10 @@ def read(
     cursor: str | None,
     limit: int,
     batch_size: int,
+    where: str | None = None,
 ) -> ChangeBatch:
-    """Up to ``limit`` changes of ``bound``'s table after ``cursor``."""
+    """Up to ``limit`` changes of ``bound``'s table after ``cursor``; with ``where``, a
+    row that exists but does not pass it is left out (the cursor still moves past)."""
     position = Position.parse(cursor)
     params: dict[str, Any] = {"table": names.table, "id": position.id, "limit": limit}
     if family == "postgresql":
@@ -99,13 +101,19 @@ def read(
                 keys[row.pk] = bound.parse_key(row.pk)
             except ValueError:
                 continue
-    current = rows_by_key(conn, bound, columns, keys.values(), batch_size)
+    current = rows_by_key(conn, bound, columns, keys.values(), batch_size, where)
+    outside: dict[Any, Any] = {}
+    if where:
+        missing = [key for key in keys.values() if key not in current]
+        outside = rows_by_key(conn, bound, [bound.key], missing, batch_size)
     changes = []
     for row in pending:
         version = str(row.id)
         if row.op == "D":
             changes.append(Change(bound.name, row.pk, "delete", None, version))
         else:
+            if keys.get(row.pk) in outside:
+                continue
             values = current.get(keys.get(row.pk))
             changes.append(Change(bound.name, row.pk, "upsert", values, version))
     last = pending[-1]

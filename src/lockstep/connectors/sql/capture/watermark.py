@@ -39,13 +39,17 @@ def read(
     cursor: str | None,
     lookback_seconds: float,
     limit: int,
+    where: str | None = None,
 ) -> ChangeBatch:
-    """Up to ``limit`` rows stamped after ``cursor``, as ``upsert`` changes."""
+    """Up to ``limit`` rows stamped after ``cursor`` (and passing ``where``), as
+    ``upsert`` changes."""
     selected = list(columns) if column in columns else [*columns, column]
     names = [c.name for c in columns]
     statement = (
         sa.select(*selected).where(column.is_not(None)).order_by(column, bound.key).limit(limit)
     )
+    if where:
+        statement = statement.where(sa.text(f"({where})"))
     if cursor:
         mark, key = decode(cursor, bound)
         statement = statement.where(sa.or_(column > mark, sa.and_(column == mark, bound.key > key)))
