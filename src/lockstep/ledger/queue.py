@@ -12,6 +12,11 @@ bad item.
 
 ``claim`` hands each item to exactly one worker: on PostgreSQL through
 ``FOR UPDATE SKIP LOCKED``, on SQLite because the claim is one write transaction.
+It also keeps each *record* with one worker at a time, so that two changes of one
+record are never carried side by side: an item is not claimed while another item of
+its record (the same native id in the same origin, or the same global id) is in
+flight, and on PostgreSQL a claim takes a transaction-scoped advisory lock per record
+so that two claims running at once cannot split a record's items between them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, literal, or_, select, update
 from sqlalchemy.engine import Row
 
 from lockstep.ledger.base import LedgerBase, among, chunks
@@ -69,23 +74,40 @@ class QueueStore(LedgerBase):
         """Move up to ``limit`` pending items that are available (oldest first) to
         in_flight for ``worker``, and return them in queue order."""
         now = now or self.now()
+        busy = queue.alias("busy")
+        same_record = or_(
+            and_(busy.c.origin == queue.c.origin, busy.c.native_id == queue.c.native_id),
+            and_(queue.c.global_id.is_not(None), busy.c.global_id == queue.c.global_id),
+        )
+        in_flight = (
+            select(busy.c.id)
+            .where(busy.c.state == "in_flight", busy.c.entity == queue.c.entity, same_record)
+            .exists()
+        )
         candidates = (
             select(queue.c.id)
-            .where(queue.c.state == "pending", queue.c.available_at <= now)
+            .where(queue.c.state == "pending", queue.c.available_at <= now, ~in_flight)
             .order_by(queue.c.available_at, queue.c.id)
             .limit(limit)
         )
         if entities is not None:
             candidates = candidates.where(queue.c.entity.in_(list(entities)))
-        if self.engine.dialect.name == "postgresql":
+        postgres = self.engine.dialect.name == "postgresql"
+        if postgres:
             candidates = candidates.with_for_update(skip_locked=True)
-        stmt = (
-            update(queue)
-            .where(queue.c.id.in_(candidates))
-            .values(state="in_flight", claimed_by=worker, updated_at=self.now())
-            .returning(*queue.c)
-        )
         with self._write(conn) as c:
+            ids = [int(i) for i in c.execute(candidates).scalars()]
+            if postgres and ids:  # only the rows chosen: a lock per record they hold
+                lockable = select(queue.c.id).where(among(queue.c.id, ids, c), _record_lock())
+                ids = [int(i) for i in c.execute(lockable).scalars()]
+            if not ids:
+                return []
+            stmt = (
+                update(queue)
+                .where(among(queue.c.id, ids, c))
+                .values(state="in_flight", claimed_by=worker, updated_at=self.now())
+                .returning(*queue.c)
+            )
             items = [_item(row) for row in c.execute(stmt)]
         return sorted(items, key=lambda item: (item.available_at, item.id))
 
@@ -227,3 +249,17 @@ class QueueStore(LedgerBase):
 
 def _item(row: Row[Any]) -> QueueItem:
     return QueueItem(**row._mapping)
+
+
+def _record_lock() -> ColumnElement[bool]:
+    """PostgreSQL: hold (for the claim's transaction) an advisory lock on the item's
+    record, by native id and by global id; false when another claim holds one."""
+    record = queue.c.entity + literal("|") + queue.c.origin + literal("|") + queue.c.native_id
+    by_native = func.pg_try_advisory_xact_lock(func.hashtext(record))
+    by_global = or_(
+        queue.c.global_id.is_(None),
+        func.pg_try_advisory_xact_lock(
+            func.hashtext(queue.c.entity + literal("|gid|") + queue.c.global_id)
+        ),
+    )
+    return and_(by_native, by_global)

@@ -70,7 +70,11 @@ def capture(
         batch = connector.changes(
             obj, source.fields, cursor, spec, limit=page, where=source.binding.filter
         )
-        entries = [_entry(source, change, house) for change in batch.changes]
+        # the global id, where known, keeps a record's changes from all its systems
+        # with one worker at a time (see ledger.queue)
+        natives = {c.native_id for c in batch.changes}
+        known = ledger.global_ids(source.entity, source.system, natives)
+        entries = [_entry(source, c, house, known.get(c.native_id)) for c in batch.changes]
         with ledger.transaction() as conn:
             ledger.enqueue(entries, conn=conn)
             if batch.cursor is not None and batch.cursor != cursor:
@@ -82,20 +86,12 @@ def capture(
             return queued
 
 
-def _entry(source: Source, change: Change, house: list[str]) -> QueueEntry:
+def _entry(source: Source, change: Change, house: list[str], gid: str | None) -> QueueEntry:
+    native, version = change.native_id, change.version
     if change.kind == "delete" or change.values is None:
-        return QueueEntry(
-            source.entity, source.system, change.native_id, "delete", None, change.version
-        )
-    record = source.reader.read(change.values)
-    return QueueEntry(
-        source.entity,
-        source.system,
-        change.native_id,
-        "upsert",
-        pack(record, _house(change.values, house)),
-        change.version,
-    )
+        return QueueEntry(source.entity, source.system, native, "delete", None, version, gid)
+    values = pack(source.reader.read(change.values), _house(change.values, house))
+    return QueueEntry(source.entity, source.system, native, "upsert", values, version, gid)
 
 
 def _house(row: Mapping[str, Any], names: list[str]) -> dict[str, Any]:

@@ -195,3 +195,41 @@ def test_skip_locked_lets_a_second_worker_past_a_held_claim(
         # not committed: the row stays locked, and the other worker skips it
         assert [i.id for i in second.claim(10, "w2")] == ids[1:]
     assert second.claim(10, "w2") == []
+
+
+def test_a_record_stays_with_the_worker_that_holds_one_of_its_changes(ledger: Ledger) -> None:
+    first, second, other = ledger.enqueue([entry("X"), entry("X"), entry("Y")])
+    by_gid = ledger.enqueue(
+        [
+            QueueEntry("customer", "salesforce", "001A", "upsert", global_id="G1"),
+            QueueEntry("customer", "sql", "77", "upsert", global_id="G1"),
+        ]
+    )
+    assert [i.id for i in ledger.claim(1, "w1")] == [first]
+    # X's second change waits while X is in flight; Y and the first G1 change go
+    assert [i.id for i in ledger.claim(2, "w2")] == [other, by_gid[0]]
+    assert ledger.claim(10, "w3") == []  # G1's other change: the same record elsewhere
+    ledger.complete([first])
+    assert [i.id for i in ledger.claim(10, "w3")] == [second]
+    ledger.complete([other, by_gid[0], second])
+    assert [i.id for i in ledger.claim(10, "w3")] == [by_gid[1]]
+    # one claim may take several changes of one record: they stay with one worker
+    more = ledger.enqueue([entry("Z"), entry("Z")])
+    assert [i.id for i in ledger.claim(10, "w4")] == more
+
+
+@pytest.mark.parametrize(
+    "ledger_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_two_claims_at_once_cannot_split_a_records_changes(
+    make_ledger: Callable[..., Ledger],
+) -> None:
+    first, second = make_ledger(), make_ledger()
+    ids = first.enqueue([entry("X"), entry("X"), entry("Y")])
+    with first.transaction() as conn:
+        held = first.claim(1, "w1", conn=conn)
+        assert [i.id for i in held] == ids[:1]
+        # not committed: X's first change is not yet in flight for others to see, but
+        # the claim holds X's lock, so X's second change is skipped too
+        assert [i.id for i in second.claim(10, "w2")] == ids[2:]
+    assert second.claim(10, "w2") == []
