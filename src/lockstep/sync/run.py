@@ -16,6 +16,7 @@ import hashlib
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from lockstep.config.loader import LoadedConfig
@@ -37,6 +38,9 @@ from lockstep.sync.capture import Source, capture
 from lockstep.sync.drain import Drain
 
 Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
+# Changes another worker has held this long are taken to be a dead worker's: a pass
+# holds its claims for seconds or minutes (a Bulk job's wait included).
+STALE_CLAIM = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ def sync_once(
         connectors, down = _connect(config, steps, connect, calls_before, notes)
         try:
             released = ledger.release_in_flight(worker=worker)
+            released += ledger.release_in_flight(older_than=STALE_CLAIM)
             run = ledger.start_run(
                 "sync",
                 [s.entity for s in steps],
