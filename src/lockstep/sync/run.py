@@ -41,6 +41,7 @@ Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
 # Changes another worker has held this long are taken to be a dead worker's: a pass
 # holds its claims for seconds or minutes (a Bulk job's wait included).
 STALE_CLAIM = timedelta(hours=2)
+KEEP_DONE = timedelta(days=7)  # carried changes stay in the queue this long, to inspect
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def sync_once(
                         progress.open(step.entity, None, "applying")
                         drain.entity(step.entity)
                         progress.close(step.entity)
+                    ledger.prune_queue(KEEP_DONE)
                     waiting = ledger.queue_counts()["pending"]
                     if waiting:
                         noun = "change waits" if waiting == 1 else "changes wait"
