@@ -19,6 +19,7 @@ from lockstep.cli.demo import demo
 from lockstep.cli.emulator import emulator_app
 from lockstep.cli.migrate import migrate, plan, relink
 from lockstep.cli.output import errors_out
+from lockstep.cli.status import explain, status
 from lockstep.cli.sync import sync
 from lockstep.cli.validate import validate
 from lockstep.errors import EXIT_CANNOT_RUN, EXIT_USAGE, ConfigError, LockstepError
@@ -38,6 +39,8 @@ app.command("plan")(plan)
 app.command("migrate")(migrate)
 app.command("relink")(relink)
 app.command("sync")(sync)
+app.command("status")(status)
+app.command("explain")(explain)
 
 
 def _print_version(value: bool) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
 
 
 def say(line: str) -> None:
@@ -20,3 +24,43 @@ def errors_out(command: str, lines: Iterable[str]) -> int:
         noun = "problem" if count == 1 else "problems"
         print(f"{command}: {count} {noun}", file=sys.stderr, flush=True)
     return count
+
+
+def table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    right: Collection[str] = (),
+) -> None:
+    """``rows`` under ``columns`` (the ``right`` ones aligned right, as numbers are):
+    a rich table when stdout is a terminal, else the title and aligned plain lines
+    that a script or a log can take."""
+    if _is_tty(sys.stdout):
+        grid = Table(title=title, title_justify="left", title_style="bold")
+        for name in columns:
+            grid.add_column(name, justify="right" if name in right else "left")
+        for row in rows:
+            grid.add_row(*row)
+        Console(markup=False, highlight=False).print(grid)
+        return
+    widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(columns)]
+
+    def line(cells: Sequence[str]) -> str:
+        aligned = [
+            cell.rjust(width) if name in right else cell.ljust(width)
+            for cell, width, name in zip(cells, widths, columns, strict=True)
+        ]
+        return ("  " + "  ".join(aligned)).rstrip()
+
+    say(title)
+    say(line(columns))
+    for row in rows:
+        say(line(row))
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # ValueError: a closed stream
+        return False
