@@ -49,15 +49,19 @@ def waiting(conn: Connection) -> dict[str, tuple[int, datetime]]:
     return {entity: (int(n), at) for entity, n, at in conn.execute(stmt)}
 
 
-def last_errors(conn: Connection, states: Collection[str]) -> list[tuple[str, str, str, int]]:
-    """``(entity, state, last_error, items)`` of the items in ``states`` that failed at
-    least once, one row per distinct error text."""
+def last_errors(
+    conn: Connection, states: Collection[str]
+) -> list[tuple[str, str, str | None, str, int]]:
+    """``(entity, state, code, last_error, items)`` of the items in ``states`` that
+    failed at least once, one row per distinct code and text (the code is ``None`` for
+    items failed before the ledger kept codes)."""
+    code, text = queue.c.last_error_code, queue.c.last_error
     stmt = (
-        select(queue.c.entity, queue.c.state, queue.c.last_error, func.count())
-        .where(queue.c.state.in_(list(states)), queue.c.last_error.is_not(None))
-        .group_by(queue.c.entity, queue.c.state, queue.c.last_error)
+        select(queue.c.entity, queue.c.state, code, text, func.count())
+        .where(queue.c.state.in_(list(states)), text.is_not(None))
+        .group_by(queue.c.entity, queue.c.state, code, text)
     )
-    return [(e, s, error, int(n)) for e, s, error, n in conn.execute(stmt)]
+    return [(e, s, c, error, int(n)) for e, s, c, error, n in conn.execute(stmt)]
 
 
 def recent_exceptions(conn: Connection, limit: int) -> list[RecordException]:

@@ -172,7 +172,8 @@ def ledger_status(ledger: Ledger, name: str, entities: Sequence[str] = ()) -> Le
 
 def error_code(last_error: str) -> str:
     """The code a queue item's ``last_error`` starts with (``CODE: message``, as the
-    drain writes it); ``UNKNOWN`` when it does not."""
+    drain writes it), for items failed before the ledger kept the code in its own
+    column; ``UNKNOWN`` when it does not."""
     found = _CODE.match(last_error)
     return found.group(1) if found else "UNKNOWN"
 
@@ -201,11 +202,13 @@ def _last(run: Run | None) -> LastRun | None:
     return LastRun(run.mode, run.run_id, run.status, run.started_at, run.finished_at, counts, notes)
 
 
-def _errors(rows: Sequence[tuple[str, str, str, int]]) -> dict[str, list[ErrorCount]]:
+def _errors(
+    rows: Sequence[tuple[str, str, str | None, str, int]],
+) -> dict[str, list[ErrorCount]]:
     """The ``TOP_ERRORS`` most common (state, code) of each entity."""
     tally: dict[str, Counter[tuple[str, str]]] = {}
-    for entity, state, last_error, n in rows:
-        tally.setdefault(entity, Counter())[(state, error_code(last_error))] += n
+    for entity, state, code, last_error, n in rows:
+        tally.setdefault(entity, Counter())[(state, code or error_code(last_error))] += n
     order = {s: i for i, s in enumerate(QUEUE_STATES)}
     return {
         entity: [

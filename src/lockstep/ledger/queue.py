@@ -119,7 +119,9 @@ class QueueStore(LedgerBase):
                 done += c.execute(
                     update(queue)
                     .where(among(queue.c.id, chunk, c), queue.c.state == "in_flight")
-                    .values(state="done", updated_at=self.now(), last_error=None)
+                    .values(
+                        state="done", updated_at=self.now(), last_error=None, last_error_code=None
+                    )
                 ).rowcount
         return done
 
@@ -130,13 +132,14 @@ class QueueStore(LedgerBase):
         *,
         retry_at: datetime | None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        code: str | None = None,
         conn: Connection | None = None,
     ) -> QueueState | None:
         """Record that an in-flight item failed with ``error``. With ``retry_at`` (a
         transient failure) it goes to the back of the queue, available from then, or
         to dead once it has failed ``max_attempts`` times; without (terminal) it is
-        failed until requeued. Returns the new state; ``None`` if the item was not in
-        flight."""
+        failed until requeued. ``code`` is the error's code, kept beside its text.
+        Returns the new state; ``None`` if the item was not in flight."""
         with self._write(conn) as c:
             attempts = c.scalar(
                 select(queue.c.attempts).where(queue.c.id == id, queue.c.state == "in_flight")
@@ -155,6 +158,7 @@ class QueueStore(LedgerBase):
                 "state": state,
                 "attempts": attempts,
                 "last_error": error,
+                "last_error_code": code,
                 "claimed_by": None,
                 "updated_at": self.now(),
             }

@@ -74,6 +74,7 @@ class QueueItem:
     updated_at: datetime
     claimed_by: str | None
     last_error: str | None
+    last_error_code: str | None = None  # the error's code (a system's, or lockstep's)
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,7 @@ queue = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("claimed_by", String(200), nullable=True),
     Column("last_error", Text, nullable=True),
+    Column("last_error_code", String(80), nullable=True),
     _one_of("kind", QUEUE_KINDS),
     _one_of("state", QUEUE_STATES),
     Index(None, "state", "available_at"),

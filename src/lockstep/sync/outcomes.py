@@ -98,11 +98,12 @@ class Outcomes:
             error = f"{failure.code}: {failure.message}"
             if failure.transient:
                 delay = min(RETRY_BASE * (2**w.item.attempts), RETRY_MAX)
-                self.ledger.fail(w.item.id, error, retry_at=self.ledger.now() + delay)
+                retry_at = self.ledger.now() + delay
+                self.ledger.fail(w.item.id, error, retry_at=retry_at, code=failure.code)
                 self.waiting += 1
                 self.tally.add("skipped")
                 continue
-            self.ledger.fail(w.item.id, error, retry_at=None)
+            self.ledger.fail(w.item.id, error, retry_at=None, code=failure.code)
             self.tally.add("failed")
             entries.append(
                 ExceptionEntry(

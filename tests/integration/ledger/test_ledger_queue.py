@@ -81,7 +81,7 @@ def test_a_transient_failure_goes_to_the_back_of_the_queue(ledger: Ledger, clock
     bad, good = ledger.enqueue([entry("bad"), entry("good")])
     ledger.claim(1, "w")
     retry_at = clock() + timedelta(minutes=5)
-    assert ledger.fail(bad, "503 from the API", retry_at=retry_at) == "pending"
+    assert ledger.fail(bad, "503 from the API", retry_at=retry_at, code="UNREACHABLE") == "pending"
 
     assert [item.id for item in ledger.claim(10, "w")] == [good]
     ledger.complete([good])
@@ -90,6 +90,9 @@ def test_a_transient_failure_goes_to_the_back_of_the_queue(ledger: Ledger, clock
     clock.advance(minutes=5)
     (again,) = ledger.claim(10, "w")
     assert (again.id, again.attempts, again.last_error) == (bad, 1, "503 from the API")
+    assert again.last_error_code == "UNREACHABLE"
+    ledger.complete([bad])
+    assert ledger.queue_items(states=["done"], native_id="bad")[0].last_error_code is None
     assert again.available_at == retry_at
     assert ledger.claim(10, "w", now=clock() + timedelta(days=1)) == []
 
