@@ -27,7 +27,13 @@ from lockstep.migrate.execute import Target, execute
 from lockstep.migrate.model import FieldChange, Mode, PlanItem, Status, Tally
 from lockstep.migrate.order import Step, migration_steps
 from lockstep.migrate.planner import PlanInput, SourceRecord, TargetRecord, plan_entity
-from lockstep.migrate.select import SideRecord, in_list, key_field, read_side
+from lockstep.migrate.select import (
+    SideRecord,
+    external_id_value,
+    in_list,
+    key_field,
+    read_side,
+)
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary, summarize
 from lockstep.reports.writer import ReportWriter
@@ -306,7 +312,7 @@ class _Run:
                         if entity.field_owners.get(f, entity.owner) == source
                     ),
                     new_gid=self.ledger.new_global_id,
-                    ext_value=self._ext_value(binding) if ext_field else None,
+                    ext_value=external_id_value(binding) if ext_field else None,
                     pending_parents=self._pending(entity, target) if self.mode == "plan" else {},
                     writable=frozenset(
                         name for name, fm in binding.fields.items() if fm.field and not fm.read_only
@@ -338,7 +344,7 @@ class _Run:
                 self.connectors[source],
                 self.connectors[target],
                 compile_writer(entity, binding),
-                self._ext_value(binding) if ext_field else None,
+                external_id_value(binding) if ext_field else None,
             ),
             items,
             known_gids=gid_of,
@@ -423,11 +429,6 @@ class _Run:
             ref: self.planned.get((reference.entity, target), set())
             for ref, reference in entity.references.items()
         }
-
-    @staticmethod
-    def _ext_value(binding: Any) -> Callable[[str, str], str]:
-        uses_gid = (binding.global_id_field or "").lower() == (binding.external_id or "").lower()
-        return (lambda _key, gid: gid) if uses_gid else (lambda key, _gid: key)
 
     def _count_plan(self, items: Sequence[PlanItem], counts: Tally) -> None:
         for item in items:

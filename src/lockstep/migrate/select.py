@@ -35,6 +35,14 @@ def housekeeping_fields(binding: Binding) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+def external_id_value(binding: Binding) -> Callable[[str, str], str]:
+    """What a new record's external id holds, from (source key, global id): the global
+    id when the external id is the binding's global-id field (names compared without
+    case, as Salesforce does), else the source record's key."""
+    uses_gid = (binding.global_id_field or "").lower() == (binding.external_id or "").lower()
+    return (lambda _key, gid: gid) if uses_gid else (lambda key, _gid: key)
+
+
 def mapped_fields(binding: Binding) -> list[str]:
     return list(dict.fromkeys(m.field for m in binding.fields.values() if m.field))
 

@@ -15,6 +15,7 @@ from lockstep.config.entities import Binding, Entity
 from lockstep.connectors.base import Connector
 from lockstep.ledger.rows import QueueItem
 from lockstep.mapping.record import Writer, compile_writer
+from lockstep.migrate.select import external_id_value
 from lockstep.sync.decide import Accepted
 from lockstep.sync.payload import Payload, unpack
 
@@ -41,10 +42,7 @@ def sides(entity: Entity, connectors: Mapping[str, Connector]) -> dict[str, Side
     out: dict[str, Side] = {}
     for system, binding in entity.bindings.items():
         names = frozenset(n for n, fm in binding.fields.items() if fm.field)
-        ext: Callable[[str, str], str] | None = None
-        if binding.external_id:
-            uses_gid = binding.external_id == binding.global_id_field
-            ext = (lambda key, gid: gid) if uses_gid else (lambda key, gid: key)
+        ext = external_id_value(binding) if binding.external_id else None
         out[system] = Side(
             system, binding, names, compile_writer(entity, binding), connectors[system], ext
         )
