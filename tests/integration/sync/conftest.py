@@ -52,6 +52,7 @@ def sf(org: EmulatorInfo, admin: AdminClient) -> Iterator[Salesforce]:
     params=[
         pytest.param("sqlite", id="sqlite"),
         pytest.param("mariadb", id="mariadb", marks=pytest.mark.mariadb),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     ]
 )
 def app_url(request: pytest.FixtureRequest) -> str:
