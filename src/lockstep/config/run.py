@@ -35,4 +35,10 @@ class RunSettings(Strict):
         "PostgreSQL for several workers.",
     )
     reports: Path = Field(Path("reports"), description="Where each run writes `reports/<run-id>/`.")
+    keep_days: int = Field(
+        7,
+        ge=1,
+        description="How long `lockstep sync` keeps finished runs' report folders and the "
+        "changes it carried (the queue's `done` items); older ones are removed.",
+    )
     schedules: list[Schedule] = Field(default_factory=list, description="Scheduled commands.")

@@ -32,6 +32,7 @@ from lockstep.migrate.order import Step, migration_steps
 from lockstep.migrate.run import Options as MigrateOptions
 from lockstep.migrate.run import resolve_paths
 from lockstep.reports.progress import Progress
+from lockstep.reports.retention import prune_reports
 from lockstep.reports.summary import Summary, summarize
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.capture import Source, capture
@@ -41,7 +42,6 @@ Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
 # Changes another worker has held this long are taken to be a dead worker's: a pass
 # holds its claims for seconds or minutes (a Bulk job's wait included).
 STALE_CLAIM = timedelta(hours=2)
-KEEP_DONE = timedelta(days=7)  # carried changes stay in the queue this long, to inspect
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,9 @@ def sync_once(
                         progress.open(step.entity, None, "applying")
                         drain.entity(step.entity)
                         progress.close(step.entity)
-                    ledger.prune_queue(KEEP_DONE)
+                    keep = timedelta(days=config.run.keep_days)
+                    ledger.prune_queue(keep)
+                    prune_reports(reports_root, keep, run.started_at)
                     waiting = ledger.queue_counts()["pending"]
                     if waiting:
                         noun = "change waits" if waiting == 1 else "changes wait"
