@@ -43,6 +43,14 @@ def sync(
         typer.Option("--worker", metavar="NAME", help="The name this worker claims changes under."),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="First send again the changes that failed for good (status Failed) or "
+            "used up their retries.",
+        ),
+    ] = False,
     interval: Annotated[
         float | None,
         typer.Option(
@@ -61,10 +69,15 @@ def sync(
         raise typer.BadParameter(
             "it paces the loop; --once runs one pass", param_hint="'--interval'"
         )
+    if retry_failed and not once:
+        raise typer.BadParameter(
+            "it sends the failed changes once; use it with --once (beside a running loop too)",
+            param_hint="'--retry-failed'",
+        )
     if interval is not None and interval <= 0:
         raise typer.BadParameter(f"{interval:g} is not more than 0", param_hint="'--interval'")
     loaded = load_config(config)
-    options = Options(tuple(entity) if entity else None, reports, worker)
+    options = Options(tuple(entity) if entity else None, reports, worker, retry_failed)
     if once:
         return _once(loaded, options, json)
     every = interval or capture_interval(loaded.config, options.entities) or DEFAULT_INTERVAL

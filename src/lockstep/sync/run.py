@@ -49,6 +49,7 @@ class Options:
     entities: tuple[str, ...] | None = None  # default: every entity
     reports: Path | None = None
     worker: str | None = None  # the queue's claimant name; default: this host's name
+    retry_failed: bool = False  # send the changes that failed for good (or died) again
 
 
 def sync_once(
@@ -94,6 +95,10 @@ def sync_once(
         try:
             released = ledger.release_in_flight(worker=worker)
             released += ledger.release_in_flight(older_than=STALE_CLAIM)
+            retried = 0
+            if options.retry_failed:
+                for step in steps:
+                    retried += ledger.requeue(("failed", "dead"), step.entity)
             run = ledger.start_run(
                 "sync",
                 [s.entity for s in steps],
@@ -102,6 +107,8 @@ def sync_once(
             counts: dict[str, Tally] = {s.entity: Tally() for s in steps}
             if released:
                 notes.append(f"{released:,} changes left in flight by an earlier run were taken up")
+            if options.retry_failed:
+                notes.append(f"--retry-failed: {retried:,} failed changes sent again")
             status: Status = "interrupted" if down else "done"
             report = ReportWriter(reports_root, run.run_id, "sync")
             drain = Drain(config, ledger, connectors, report, run.run_id, worker, counts)

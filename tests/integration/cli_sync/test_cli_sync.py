@@ -259,6 +259,33 @@ def test_a_failed_record_exits_1(setting: Setting) -> None:
     assert setting.rows()[5][3] == "Failed"
 
 
+def test_retry_failed_sends_the_failed_changes_again(setting: Setting, admin: AdminClient) -> None:
+    assert setting.cli("--once").code == 0
+    setting.execute("INSERT INTO customer (id, name, phone) VALUES (6, 'Six', '555-6')")
+    writes = {"method": "PATCH", "object": "Account"}  # upserts by external id
+    refused = {"kind": "http_error", "status": 400, "error_code": "INVALID_FIELD", "match": writes}
+    admin.set_faults([refused])
+    failed = setting.cli("--once", "--json")
+    admin.clear_faults()
+    assert failed.code == 1, failed.err
+    assert setting.rows()[6][3] == "Failed"
+    assert setting.cli("--once", "--json").summary()["counts"]["created"] == 0  # stays failed
+
+    retried = setting.cli("--once", "--json", "--retry-failed")
+
+    assert retried.code == 0, retried.err
+    summary = retried.summary()
+    assert summary["counts"]["created"] == 1
+    assert "--retry-failed: 1 failed changes sent again" in summary["notes"]
+    assert setting.rows()[6][3] == "Success"
+    assert [name for name, _ in setting.accounts().values()].count("Six") == 1
+
+
+def test_retry_failed_is_for_one_pass(setting: Setting) -> None:
+    run = setting.cli("--retry-failed")
+    assert run.code == 2 and "--retry-failed" in run.err and "--once" in run.err
+
+
 def test_a_system_failing_while_read_exits_3_naming_it(
     setting: Setting, admin: AdminClient
 ) -> None:
