@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from lockstep.ledger import bulk
@@ -151,6 +151,28 @@ class GoldenStore(LedgerBase):
                 for row in rows:
                     found[row.global_id] = SyncState(**row._mapping)
         return found
+
+    def forget_synced(
+        self,
+        entity: str,
+        system: str,
+        global_ids: Iterable[str],
+        *,
+        conn: Connection | None = None,
+    ) -> int:
+        """Forget what ``system`` was last known to hold of ``global_ids`` (its next
+        change of them is then never taken for an echo); how many were known."""
+        gone = 0
+        with self._write(conn) as c:
+            for chunk in chunks(global_ids):
+                gone += c.execute(
+                    delete(sync_state).where(
+                        sync_state.c.entity == entity,
+                        sync_state.c.system == system,
+                        among(sync_state.c.global_id, chunk, c),
+                    )
+                ).rowcount
+        return gone
 
     def mark_synced(
         self,

@@ -87,7 +87,7 @@ class Outcome:
 
 
 Mode = Literal["plan", "migrate", "relink"]
-RunMode = Literal["plan", "migrate", "relink", "sync"]  # every command that writes reports
+RunMode = Literal["plan", "migrate", "relink", "sync", "reconcile"]  # every command that writes reports
 Status = Literal["running", "done", "failed", "interrupted"]
 
 

@@ -1,0 +1,255 @@
+"""``lockstep reconcile [--apply]``: prove the systems agree, and repair where they don't.
+
+For each entity, parents first: every bound system is read in full (within its
+binding's filter), each record lined up by its global id and compared with the owners
+of its fields (``compare``); every record and system gets a row in ``diff.csv``. The
+counts say what would be done: ``created`` (missing), ``updated`` (differing),
+``unchanged``, ``skipped`` (not linked, or gone from its owner: never deleted).
+
+With ``--apply`` the repairs go through sync's own path, so they follow the same rules
+(ownership, locks, write-back, upserts by external id): each owner's record is queued
+as a change as it was just read, the systems that disagree are marked *behind* (their
+fingerprints set to what they hold), and the queue is drained. What the drain did is
+in ``processed.csv`` and ``exceptions.csv``, and in the summary's notes.
+
+Every system must be reachable: a reconcile that cannot read one side proves nothing
+(exit 3 before anything is recorded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lockstep.config.entities import Entity
+from lockstep.config.loader import LoadedConfig
+from lockstep.config.systems import SalesforceSystem, SqlSystem
+from lockstep.connectors.base import Connector
+from lockstep.connectors.factory import open_connector
+from lockstep.errors import ConfigError
+from lockstep.ledger import Ledger
+from lockstep.ledger.rows import QueueEntry
+from lockstep.mapping.record import compile_reader
+from lockstep.migrate.model import PlanItem, Status, Tally
+from lockstep.migrate.order import migration_steps
+from lockstep.migrate.run import Options as PathOptions
+from lockstep.migrate.run import connect_all, resolve_paths
+from lockstep.migrate.select import SideRecord, read_side
+from lockstep.reconcile.compare import Held, Side, compare
+from lockstep.reports.progress import Progress
+from lockstep.reports.summary import Summary, summarize
+from lockstep.reports.writer import ReportWriter
+from lockstep.sync.decide import owner_of, print_of
+from lockstep.sync.drain import Drain
+from lockstep.sync.payload import pack
+
+Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
+COUNTED = {"create": "created", "update": "updated", "unchanged": "unchanged", "skip": "skipped"}
+
+
+@dataclass(frozen=True)
+class Options:
+    entities: tuple[str, ...] | None = None
+    apply: bool = False
+    reports: Path | None = None
+    worker: str | None = None
+
+
+def reconcile(
+    loaded: LoadedConfig,
+    options: Options,
+    *,
+    progress: Progress,
+    connect: Open = open_connector,
+) -> Summary:
+    config = loaded.config
+    unknown = [e for e in options.entities or () if e not in config.entities]
+    if unknown:
+        raise ConfigError([f"unknown entity: {', '.join(unknown)}"])
+    steps = migration_steps(config, options.entities)
+    ledger_url, reports_root = resolve_paths(
+        loaded, PathOptions("migrate", reports=options.reports)
+    )
+    ledger = Ledger.open(ledger_url)
+    try:
+        calls_before: dict[str, int] = {}
+        connectors = connect_all(config.systems, steps, config.entities, connect, calls_before)
+        try:
+            text = loaded.path.read_bytes()
+            run = ledger.start_run(
+                "reconcile", [s.entity for s in steps], hashlib.sha256(text).hexdigest()
+            )
+            found: dict[str, Tally] = {s.entity: Tally() for s in steps}
+            repaired: dict[str, Tally] = {s.entity: Tally() for s in steps}
+            notes: list[str] = []
+            status: Status = "done"
+            report = ReportWriter(reports_root, run.run_id, "reconcile")
+            try:
+                with report:
+                    for step in steps:
+                        _entity(
+                            step.entity,
+                            loaded,
+                            ledger,
+                            connectors,
+                            report,
+                            found[step.entity],
+                            options,
+                            progress,
+                        )
+                    if options.apply:
+                        worker = options.worker or socket.gethostname()
+                        drain = Drain(
+                            config, ledger, connectors, report, run.run_id, worker, repaired
+                        )
+                        for step in steps:
+                            drain.entity(step.entity)
+                        notes.append(_repairs(repaired, drain.waiting))
+            except BaseException:
+                status = "failed"
+                raise
+            finally:
+                if options.apply:
+                    for name, tally in found.items():
+                        tally.values["failed"] = repaired[name].values["failed"]
+                calls = {n: c.calls.total - calls_before.get(n, 0) for n, c in connectors.items()}
+                summary = summarize(
+                    run.run_id,
+                    "reconcile",
+                    status,
+                    run.started_at,
+                    found,
+                    calls,
+                    config=str(loaded.path),
+                    reports=str(report.directory),
+                    notes=tuple(notes),
+                )
+                ledger.finish_run(run.run_id, status, summary.as_dict())
+                if status != "failed":
+                    report.finish(summary)
+            return summary
+        finally:
+            for connector in connectors.values():
+                connector.close()
+    finally:
+        ledger.close()
+
+
+def _entity(
+    name: str,
+    loaded: LoadedConfig,
+    ledger: Ledger,
+    connectors: Mapping[str, Connector],
+    report: ReportWriter,
+    tally: Tally,
+    options: Options,
+    progress: Progress,
+) -> None:
+    config = loaded.config
+    entity = config.entities[name]
+    read: dict[str, list[SideRecord]] = {}
+    for system, binding in entity.bindings.items():
+        label = f"{name} ({system})"
+        progress.open(label, None, "reading")
+        read[system] = read_side(
+            connectors[system],
+            binding,
+            config.systems[system],
+            compile_reader(entity, binding),
+            on_page=lambda n, label=label: progress.advance(label, n),  # type: ignore[misc]
+        )
+        progress.close(label)
+    sides = {
+        system: _side(name, entity, system, records, ledger) for system, records in read.items()
+    }
+    items = compare(name, entity, sides)
+    tally.add("selected", sum(len(records) for records in read.values()))
+    for item in items:
+        report.diff(item)
+        counted = COUNTED.get(item.action)
+        if counted is not None:
+            tally.add(counted)
+    if options.apply:
+        _queue_repairs(name, entity, items, sides, read, ledger)
+
+
+def _side(
+    name: str, entity: Entity, system: str, records: Sequence[SideRecord], ledger: Ledger
+) -> Side:
+    """``records`` lined up by global id, references as global ids."""
+    gids = ledger.global_ids(name, system, [r.key for r in records])
+    parents: dict[str, dict[str, str]] = {}
+    for ref, reference in entity.references.items():
+        natives = {str(n) for r in records if (n := r.record.refs.get(ref)) is not None}
+        parents[ref] = ledger.global_ids(reference.entity, system, natives)
+    linked: dict[str, Held] = {}
+    unlinked: list[Held] = []
+    for r in records:
+        values: dict[str, Any] = dict(r.record.values)
+        for ref, native in r.record.refs.items():
+            values[ref] = None if native is None else parents[ref].get(native, f"?{native}")
+        held = Held(r.key, values, r.house)
+        gid = gids.get(r.key)
+        if gid is None:
+            unlinked.append(held)
+        else:
+            linked[gid] = held
+    names = frozenset(n for n, fm in entity.bindings[system].fields.items() if fm.field)
+    return Side(system, linked, unlinked, names)
+
+
+def _queue_repairs(
+    name: str,
+    entity: Entity,
+    items: Sequence[PlanItem],
+    sides: Mapping[str, Side],
+    read: Mapping[str, Sequence[SideRecord]],
+    ledger: Ledger,
+) -> None:
+    """Queue the owners' records of what differs, mark the systems that disagree behind,
+    and unlink records that are gone; the drain then repairs them."""
+    records = {(system, r.key): r for system, rs in read.items() for r in rs}
+    sources: dict[tuple[str, str], str | None] = {}  # (system, native key) -> global id
+    for item in items:
+        gid = item.global_id
+        if item.action == "create" and gid is None:  # an owner's record never synced
+            sources[(item.source, item.source_key)] = None
+        elif item.action == "create" and gid is not None:
+            ledger.unlink(name, gid, item.target)  # linked to a record that is gone, if any
+            sources[(item.source, item.source_key)] = gid
+        elif item.action == "update" and gid is not None:
+            side = sides[item.target]
+            held = side.linked[gid]
+            ledger.mark_synced(name, gid, item.target, print_of(held.values, side.names), 0)
+            for change in item.changes:
+                owner = owner_of(entity, change.field)
+                owned = sides[owner].linked.get(gid)
+                if owned is not None:
+                    sources[(owner, owned.key)] = gid
+    entries: list[QueueEntry] = []
+    for (system, key), gid in sources.items():
+        record = records.get((system, key))
+        if record is None:
+            continue
+        if gid is not None:  # its next change must not be taken for an echo
+            ledger.forget_synced(name, system, [gid])
+        payload = pack(record.record, record.house)
+        entries.append(QueueEntry(name, system, key, "upsert", payload, "reconcile", gid))
+    ledger.enqueue(entries)
+
+
+def _repairs(repaired: Mapping[str, Tally], waiting: int) -> str:
+    total = Tally()
+    for tally in repaired.values():
+        for key, value in tally.values.items():
+            total.add(key, value)
+    done = total.values
+    text = (
+        f"--apply: {done['created']:,} created, {done['updated']:,} updated, "
+        f"{done['failed']:,} failed"
+    )
+    return text + (f", {waiting:,} waiting for a retry" if waiting else "")
