@@ -19,6 +19,7 @@ from lockstep.cli.demo import demo
 from lockstep.cli.emulator import emulator_app
 from lockstep.cli.migrate import migrate, plan, relink
 from lockstep.cli.output import errors_out
+from lockstep.cli.reconcile import reconcile
 from lockstep.cli.status import explain, status
 from lockstep.cli.sync import sync
 from lockstep.cli.validate import validate
@@ -39,6 +40,7 @@ app.command("plan")(plan)
 app.command("migrate")(migrate)
 app.command("relink")(relink)
 app.command("sync")(sync)
+app.command("reconcile")(reconcile)
 app.command("status")(status)
 app.command("explain")(explain)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lockstep.cli.output import say
+from lockstep.cli.output import print_run
 from lockstep.config.loader import load_config
 from lockstep.errors import EXIT_FAILED_RECORDS, EXIT_OK
 from lockstep.migrate.model import Mode
@@ -88,8 +88,6 @@ def _run(
 
 
 def _print(summary: Summary) -> None:
-    seconds = (summary.finished_at - summary.started_at).total_seconds()
-    say(f"{summary.mode} {summary.run_id}: {summary.status} in {seconds:.1f} s")
     columns = (
         "selected",
         "created",
@@ -100,13 +98,5 @@ def _print(summary: Summary) -> None:
         "duplicates",
         "skipped",
     )
-    width = max([len(e) for e in summary.by_entity] + [6])
-    say("  " + "entity".ljust(width) + "".join(c.rjust(11) for c in columns))
-    for name, counts in [*summary.by_entity.items(), ("total", summary.counts)]:
-        row = counts.as_dict()
-        say("  " + name.ljust(width) + "".join(f"{row[c]:>11,}" for c in columns))
-    if summary.deferred:
-        say(f"  {summary.deferred:,} lookups deferred: run `lockstep relink` after migrate")
-    calls = ", ".join(f"{s}: {n:,}" for s, n in summary.api_calls.items())
-    say(f"  API calls: {calls}")
-    say(f"  reports: {summary.reports} (open report.html)")
+    deferred = f"{summary.deferred:,} lookups deferred: run `lockstep relink` after migrate"
+    print_run(summary, columns, [deferred] if summary.deferred else [])

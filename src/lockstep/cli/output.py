@@ -9,9 +9,28 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
+from lockstep.reports.summary import Summary
+
 
 def say(line: str) -> None:
     print(line, flush=True)
+
+
+def print_run(summary: Summary, columns: Sequence[str], lines: Iterable[str] = ()) -> None:
+    """A run's result for people: what it was and how long it took, its counts per
+    entity and in total under ``columns``, ``lines`` (notes), API calls, reports."""
+    seconds = summary.duration.total_seconds()
+    say(f"{summary.mode} {summary.run_id}: {summary.status} in {seconds:.1f} s")
+    width = max([len(e) for e in summary.by_entity] + [6])
+    say("  " + "entity".ljust(width) + "".join(c.rjust(11) for c in columns))
+    for name, counts in [*summary.by_entity.items(), ("total", summary.counts)]:
+        row = counts.as_dict()
+        say("  " + name.ljust(width) + "".join(f"{row[c]:>11,}" for c in columns))
+    for line in lines:
+        say(f"  {line}")
+    calls = ", ".join(f"{s}: {n:,}" for s, n in summary.api_calls.items())
+    say(f"  API calls: {calls}")
+    say(f"  reports: {summary.reports} (open report.html)")
 
 
 def errors_out(command: str, lines: Iterable[str]) -> int:

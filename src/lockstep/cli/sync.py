@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from lockstep.cli.migrate import ConfigOption, EntityOption, JsonOption, ReportsOption
-from lockstep.cli.output import say
+from lockstep.cli.output import print_run, say
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.errors import EXIT_CANNOT_RUN, EXIT_FAILED_RECORDS, EXIT_OK, Transient
 from lockstep.reports.progress import Progress, make_progress
@@ -101,17 +101,7 @@ def _once(loaded: LoadedConfig, options: Options, as_json: bool) -> int:
 
 
 def _table(summary: Summary) -> None:
-    say(f"sync {summary.run_id}: {summary.status} in {summary.duration.total_seconds():.1f} s")
-    width = max([len(e) for e in summary.by_entity] + [6])
-    say("  " + "entity".ljust(width) + "".join(c.rjust(11) for c in COLUMNS))
-    for name, counts in [*summary.by_entity.items(), ("total", summary.counts)]:
-        row = counts.as_dict()
-        say("  " + name.ljust(width) + "".join(f"{row[c]:>11,}" for c in COLUMNS))
-    for note in summary.notes:
-        say(f"  {note}")
-    calls = ", ".join(f"{s}: {n:,}" for s, n in summary.api_calls.items())
-    say(f"  API calls: {calls}")
-    say(f"  reports: {summary.reports} (open report.html)")
+    print_run(summary, COLUMNS, summary.notes)
 
 
 def _interrupted(summary: Summary) -> None:
