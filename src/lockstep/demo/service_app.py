@@ -12,7 +12,9 @@ pass (the same library call), and every claim is checked with SOQL or SQL:
    back up, they arrive exactly once;
 5. an ad corrected in the app flows to Salesforce; the same field edited in
    Salesforce is a conflict, and the app's value (the owner's) is put back;
-6. a contract fulfilled in Salesforce locks its usages: a later edit in the app is
+6. a usage deleted in Salesforce by mistake: ``lockstep reconcile`` finds it missing,
+   ``--apply`` recreates it (its new Id written back), a second reconcile is clean;
+7. a contract fulfilled in Salesforce locks its usages: a later edit in the app is
    refused (RECORD_LOCKED, status "Failed") and Salesforce keeps the old value.
 """
 
@@ -30,6 +32,8 @@ from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueState
 from lockstep.migrate.run import Options as PathOptions
 from lockstep.migrate.run import resolve_paths
+from lockstep.reconcile.run import Options as ReconcileOptions
+from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.sync.run import Options, sync_once
@@ -90,6 +94,7 @@ def service_app_scenario(n: Narrator, example: Path, work: Path, emulator_env: A
 
         _delayed_not_lost(n, loaded, admin, app, sf)
         _conflict(n, loaded, app, sf)
+        _reconcile(n, loaded, app, sf)
         _lock(n, loaded, app, sf)
 
 
@@ -141,6 +146,29 @@ def _conflict(n: Narrator, loaded: LoadedConfig, app: Path, sf: Any) -> None:
     n.check(
         f"a conflict is reported ({conflicts}) and the owner's name is put back ('{name}')",
         conflicts == 1 and name == "Corrected in the app",
+    )
+
+
+def _reconcile(n: Narrator, loaded: LoadedConfig, app: Path, sf: Any) -> None:
+    ad_id, usage_id = _one(app, "SELECT id, salesforce_id FROM usages ORDER BY id DESC LIMIT 1")
+    sf.Usage__c.delete(usage_id)
+    n.step("a usage is deleted in Salesforce by mistake; no sync runs")
+    found = reconcile(loaded, ReconcileOptions(), progress=Progress())
+    n.check(
+        f"lockstep reconcile finds it missing ({found.counts.created} to create, "
+        f"{found.counts.unchanged} records agree)",
+        found.counts.created == 1 and found.counts.updated == 0,
+    )
+    repaired = reconcile(loaded, ReconcileOptions(apply=True), progress=Progress())
+    usage = _one(app, "SELECT salesforce_id FROM usages WHERE id = ?", ad_id)[0]
+    n.check(
+        f"reconcile --apply recreates it and writes its new Id back ({usage})",
+        repaired.counts.failed == 0 and usage != usage_id and sf.Usage__c.get(usage)["Id"] == usage,
+    )
+    clean = reconcile(loaded, ReconcileOptions(), progress=Progress())
+    n.check(
+        "a second reconcile finds the two systems in agreement",
+        clean.counts.created == clean.counts.updated == 0,
     )
 
 
