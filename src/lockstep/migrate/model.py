@@ -87,7 +87,8 @@ class Outcome:
 
 
 Mode = Literal["plan", "migrate", "relink"]
-RunMode = Literal["plan", "migrate", "relink", "sync", "reconcile"]  # every command that writes reports
+# every command that writes reports
+RunMode = Literal["plan", "migrate", "relink", "sync", "reconcile"]
 Status = Literal["running", "done", "failed", "interrupted"]
 
 

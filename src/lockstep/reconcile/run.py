@@ -39,7 +39,7 @@ from lockstep.migrate.order import migration_steps
 from lockstep.migrate.run import Options as PathOptions
 from lockstep.migrate.run import connect_all, resolve_paths
 from lockstep.migrate.select import SideRecord, read_side
-from lockstep.reconcile.compare import Held, Side, compare
+from lockstep.reconcile.compare import Held, Side, WriteBack, compare
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary, summarize
 from lockstep.reports.writer import ReportWriter
@@ -198,8 +198,17 @@ def _side(
             unlinked.append(held)
         else:
             linked[gid] = held
-    names = frozenset(n for n, fm in entity.bindings[system].fields.items() if fm.field)
-    return Side(system, linked, unlinked, names)
+    binding = entity.bindings[system]
+    names = frozenset(n for n, fm in binding.fields.items() if fm.field)
+    writable = frozenset(n for n, fm in binding.fields.items() if fm.field and not fm.read_only)
+    back = binding.write_back
+    status = back.status if back is not None else None
+    house = WriteBack(
+        dict(back.ids) if back is not None else {},
+        binding.global_id_field,
+        (status.field, status.success) if status is not None else None,
+    )
+    return Side(system, linked, unlinked, names, writable, house)
 
 
 def _queue_repairs(
@@ -223,9 +232,15 @@ def _queue_repairs(
             sources[(item.source, item.source_key)] = gid
         elif item.action == "update" and gid is not None:
             side = sides[item.target]
+            canonical = [
+                c for c in item.changes if c.field in entity.fields or c.field in entity.references
+            ]
+            if not canonical:  # only its write-back is missing: the record writes it back
+                sources[(item.target, item.target_key or "")] = gid
+                continue
             held = side.linked[gid]
             ledger.mark_synced(name, gid, item.target, print_of(held.values, side.names), 0)
-            for change in item.changes:
+            for change in canonical:
                 owner = owner_of(entity, change.field)
                 owned = sides[owner].linked.get(gid)
                 if owned is not None:

@@ -251,6 +251,8 @@ class Writes:
             else:
                 waiting = w.failure is not None and w.failure.transient
                 wanted[status.field] = status.in_progress if waiting else status.failed
+        if w.retried:  # lockstep may have written over what the change read ("In Progress")
+            return wanted
         house = w.payload.house
         return {
             f: v
