@@ -28,6 +28,7 @@ from lockstep.control.status import exception_dict
 from lockstep.errors import EXIT_FAILED_RECORDS, ConfigError, LockstepError
 from lockstep.ledger import Golden, Ledger, QueueItem, RecordException, SyncState
 from lockstep.ledger.base import Clock, utcnow
+from lockstep.migrate.select import bound_names
 from lockstep.reports.summary import iso_utc
 from lockstep.sync.decide import print_of
 
@@ -223,5 +224,5 @@ def _expected(entity: Entity, system: str, golden: Golden | None) -> str | None:
     binding = entity.bindings.get(system)
     if golden is None or binding is None:
         return None
-    names = frozenset(n for n, fm in binding.fields.items() if fm.field)
+    names = bound_names(binding)
     return print_of(golden.values, names)

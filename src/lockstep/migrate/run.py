@@ -29,6 +29,7 @@ from lockstep.migrate.order import Step, migration_steps
 from lockstep.migrate.planner import PlanInput, SourceRecord, TargetRecord, plan_entity
 from lockstep.migrate.select import (
     SideRecord,
+    bound_names,
     external_id_value,
     in_list,
     key_field,
@@ -314,9 +315,7 @@ class _Run:
                     new_gid=self.ledger.new_global_id,
                     ext_value=external_id_value(binding) if ext_field else None,
                     pending_parents=self._pending(entity, target) if self.mode == "plan" else {},
-                    writable=frozenset(
-                        name for name, fm in binding.fields.items() if fm.field and not fm.read_only
-                    ),
+                    writable=bound_names(binding, writable=True),
                 )
             )
             items = plan.items

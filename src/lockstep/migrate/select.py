@@ -43,6 +43,14 @@ def external_id_value(binding: Binding) -> Callable[[str, str], str]:
     return (lambda _key, gid: gid) if uses_gid else (lambda key, _gid: key)
 
 
+def bound_names(binding: Binding, *, writable: bool = False) -> frozenset[str]:
+    """The canonical fields and references ``binding`` maps to a native field (and,
+    with ``writable``, that lockstep may write: not ``read_only``)."""
+    return frozenset(
+        name for name, fm in binding.fields.items() if fm.field and not (writable and fm.read_only)
+    )
+
+
 def mapped_fields(binding: Binding) -> list[str]:
     return list(dict.fromkeys(m.field for m in binding.fields.values() if m.field))
 

@@ -38,7 +38,7 @@ from lockstep.migrate.model import PlanItem, Status, Tally
 from lockstep.migrate.order import migration_steps
 from lockstep.migrate.run import Options as PathOptions
 from lockstep.migrate.run import connect_all, resolve_paths
-from lockstep.migrate.select import SideRecord, read_side
+from lockstep.migrate.select import SideRecord, bound_names, read_side
 from lockstep.reconcile.compare import Held, Side, WriteBack, compare
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary, summarize
@@ -199,8 +199,7 @@ def _side(
         else:
             linked[gid] = held
     binding = entity.bindings[system]
-    names = frozenset(n for n, fm in binding.fields.items() if fm.field)
-    writable = frozenset(n for n, fm in binding.fields.items() if fm.field and not fm.read_only)
+    names, writable = bound_names(binding), bound_names(binding, writable=True)
     back = binding.write_back
     status = back.status if back is not None else None
     house = WriteBack(

@@ -15,7 +15,7 @@ from lockstep.config.entities import Binding, Entity
 from lockstep.connectors.base import Connector
 from lockstep.ledger.rows import QueueItem
 from lockstep.mapping.record import Writer, compile_writer
-from lockstep.migrate.select import external_id_value
+from lockstep.migrate.select import bound_names, external_id_value
 from lockstep.sync.decide import Accepted
 from lockstep.sync.payload import Payload, unpack
 
@@ -41,7 +41,7 @@ class Side:
 def sides(entity: Entity, connectors: Mapping[str, Connector]) -> dict[str, Side]:
     out: dict[str, Side] = {}
     for system, binding in entity.bindings.items():
-        names = frozenset(n for n, fm in binding.fields.items() if fm.field)
+        names = bound_names(binding)
         ext = external_id_value(binding) if binding.external_id else None
         out[system] = Side(
             system, binding, names, compile_writer(entity, binding), connectors[system], ext
