@@ -13,7 +13,8 @@ section is one ``sync_once`` pass (the code behind ``lockstep sync --once``):
 - ``updates``: N/10 phones edited in Salesforce, then one pass: N/10 rows updated in
   the app;
 - ``updates_echo``: the next pass reads back the app's updated rows, writes nothing;
-- ``quiet``: a pass with nothing to do.
+- ``quiet``: a pass with nothing to do;
+- ``reconcile``: ``lockstep reconcile`` (no ``--apply``) over both sides, which agree.
 
 For each: wall seconds, records/s where records were written, the summary's counts and
 API calls as lockstep counted them, and the emulator's own count of write calls.
@@ -39,6 +40,8 @@ import yaml
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.emulator.admin_client import AdminClient
 from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
+from lockstep.reconcile.run import Options as ReconcileOptions
+from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
 from lockstep.sync.run import Options, sync_once
 
@@ -170,6 +173,15 @@ def main(argv: list[str] | None = None) -> int:
         sections["updates"] = section(loaded, admin, "updated")
         sections["updates_echo"] = section(loaded, admin, None)
         sections["quiet"] = section(loaded, admin, None)
+        admin.reset_stats()
+        started = time.perf_counter()
+        checked = reconcile(loaded, ReconcileOptions(), progress=Progress())
+        sections["reconcile"] = {
+            "seconds": round(time.perf_counter() - started, 2),
+            "counts": {k: v for k, v in checked.counts.as_dict().items() if v},
+            "api_calls": checked.api_calls,
+            "org_write_calls": org_writes(admin),
+        }
         synced = db.execute("SELECT COUNT(*) FROM customer WHERE status = 'Success'").fetchone()[0]
         out["app_rows_synced"] = synced
         db.close()
