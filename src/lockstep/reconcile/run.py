@@ -160,7 +160,7 @@ def _entity(
             binding,
             config.systems[system],
             compile_reader(entity, binding),
-            on_page=lambda n, label=label: progress.advance(label, n),  # type: ignore[misc]
+            on_page=lambda n: progress.advance(label, n),  # noqa: B023 (called right here)
         )
         progress.close(label)
     sides = {
