@@ -8,7 +8,7 @@ values, one per input operation, in input order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -46,6 +46,11 @@ class CallCounter:
     def total(self) -> int:
         """Calls that count against the system's API allocation (not logins)."""
         return sum(n for family, n in self.by_family.items() if family != "auth")
+
+
+def calls_since(connectors: Mapping[str, Connector], before: Mapping[str, int]) -> dict[str, int]:
+    """The calls each connector made since its count was ``before`` (a run's own)."""
+    return {name: c.calls.total - before.get(name, 0) for name, c in connectors.items()}
 
 
 @runtime_checkable

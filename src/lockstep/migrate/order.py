@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from lockstep.config.crossref import dependency_order
 from lockstep.config.models import Config
+from lockstep.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,15 @@ class Step:
 
     entity: str
     deferred: frozenset[str]
+
+
+def chosen_steps(config: Config, only: Collection[str] | None) -> list[Step]:
+    """``migration_steps`` of the entities a command was given (all when none);
+    ``ConfigError`` naming any the config lacks."""
+    unknown = [e for e in only or () if e not in config.entities]
+    if unknown:
+        raise ConfigError([f"unknown entity: {', '.join(unknown)}"])
+    return migration_steps(config, only)
 
 
 def migration_steps(config: Config, only: Collection[str] | None = None) -> list[Step]:

@@ -18,14 +18,14 @@ from typing import Any
 from lockstep.config.entities import Entity
 from lockstep.config.loader import LoadedConfig
 from lockstep.config.systems import SalesforceSystem, SqlSystem
-from lockstep.connectors.base import Connector
+from lockstep.connectors.base import Connector, calls_since
 from lockstep.connectors.factory import open_connector
 from lockstep.errors import ConfigError, LockstepError, Transient
 from lockstep.ledger import ExceptionEntry, Ledger
 from lockstep.mapping.record import compile_reader, compile_writer
 from lockstep.migrate.execute import Target, execute
 from lockstep.migrate.model import FieldChange, Mode, PlanItem, Status, Tally
-from lockstep.migrate.order import Step, migration_steps
+from lockstep.migrate.order import Step, chosen_steps
 from lockstep.migrate.planner import PlanInput, SourceRecord, TargetRecord, plan_entity
 from lockstep.migrate.select import (
     SideRecord,
@@ -70,10 +70,7 @@ def run(
 ) -> Summary:
     """Run ``options.mode``; the summary says what happened (reports are written)."""
     config = loaded.config
-    unknown = [e for e in options.entities or () if e not in config.entities]
-    if unknown:
-        raise ConfigError([f"unknown entity: {', '.join(unknown)}"])
-    steps = migration_steps(config, options.entities)
+    steps = chosen_steps(config, options.entities)
     if not steps:
         raise ConfigError([f"{loaded.path}: no entities to {options.mode}"])
     ledger_url, reports_root = resolve_paths(loaded, options)
@@ -137,9 +134,13 @@ def connect_all(
     entities: Mapping[str, Entity],
     connect: Open,
     calls_before: dict[str, int],
+    *,
+    down: dict[str, Transient] | None = None,
 ) -> dict[str, Connector]:
     """Every system the steps need, connected and checked; ``calls_before`` gets each
-    one's call count before its check (the check's calls are the run's too)."""
+    one's call count before its check (the check's calls are the run's too). With
+    ``down``, a system that cannot be reached is kept and put there with its failure
+    instead of ending the run; any other failure ends it."""
     needed = dict.fromkeys(s for step in steps for s in entities[step.entity].bindings)
     connectors: dict[str, Connector] = {}
     try:
@@ -147,7 +148,12 @@ def connect_all(
             connector = connect(name, systems[name])
             connectors[name] = connector
             calls_before[name] = connector.calls.total
-            connector.check()
+            try:
+                connector.check()
+            except Transient as failure:
+                if down is None:
+                    raise
+                down[name] = failure
     except LockstepError:
         for connector in connectors.values():
             connector.close()
@@ -466,7 +472,7 @@ class _Run:
     def _summary(
         self, run_id: str, started: datetime, status: Status, report: ReportWriter
     ) -> Summary:
-        calls = {n: c.calls.total - self.calls_before.get(n, 0) for n, c in self.connectors.items()}
+        calls = calls_since(self.connectors, self.calls_before)
         return summarize(
             run_id,
             self.mode,

@@ -28,20 +28,20 @@ from typing import Any
 from lockstep.config.entities import Entity
 from lockstep.config.loader import LoadedConfig
 from lockstep.config.systems import SalesforceSystem, SqlSystem
-from lockstep.connectors.base import Connector
+from lockstep.connectors.base import Connector, calls_since
 from lockstep.connectors.factory import open_connector
-from lockstep.errors import ConfigError
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueEntry
 from lockstep.mapping.record import compile_reader
 from lockstep.migrate.model import PlanItem, Status, Tally
-from lockstep.migrate.order import migration_steps
+from lockstep.migrate.order import chosen_steps
 from lockstep.migrate.run import Options as PathOptions
 from lockstep.migrate.run import connect_all, resolve_paths
 from lockstep.migrate.select import SideRecord, bound_names, read_side
 from lockstep.reconcile.compare import Held, Side, WriteBack, compare
+from lockstep.reports.close import close_run
 from lockstep.reports.progress import Progress
-from lockstep.reports.summary import Summary, summarize
+from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.decide import owner_of, print_of
 from lockstep.sync.drain import Drain
@@ -67,10 +67,7 @@ def reconcile(
     connect: Open = open_connector,
 ) -> Summary:
     config = loaded.config
-    unknown = [e for e in options.entities or () if e not in config.entities]
-    if unknown:
-        raise ConfigError([f"unknown entity: {', '.join(unknown)}"])
-    steps = migration_steps(config, options.entities)
+    steps = chosen_steps(config, options.entities)
     ledger_url, reports_root = resolve_paths(
         loaded, PathOptions("migrate", reports=options.reports)
     )
@@ -116,21 +113,17 @@ def reconcile(
                 if options.apply:
                     for name, tally in found.items():
                         tally.values["failed"] = repaired[name].values["failed"]
-                calls = {n: c.calls.total - calls_before.get(n, 0) for n, c in connectors.items()}
-                summary = summarize(
-                    run.run_id,
+                summary = close_run(
+                    ledger,
+                    run,
                     "reconcile",
                     status,
-                    run.started_at,
                     found,
-                    calls,
+                    calls_since(connectors, calls_before),
+                    report,
                     config=str(loaded.path),
-                    reports=str(report.directory),
                     notes=tuple(notes),
                 )
-                ledger.finish_run(run.run_id, status, summary.as_dict())
-                if status != "failed":
-                    report.finish(summary)
             return summary
         finally:
             for connector in connectors.values():

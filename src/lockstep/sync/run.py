@@ -14,26 +14,26 @@ from __future__ import annotations
 
 import hashlib
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from lockstep.config.loader import LoadedConfig
-from lockstep.config.models import Config
 from lockstep.config.systems import SalesforceSystem, SqlSystem
-from lockstep.connectors.base import Connector
+from lockstep.connectors.base import Connector, calls_since
 from lockstep.connectors.factory import open_connector
-from lockstep.errors import ConfigError, LockstepError, Transient
+from lockstep.errors import ConfigError, Transient
 from lockstep.ledger import Ledger
 from lockstep.mapping.record import compile_reader
 from lockstep.migrate.model import Status, Tally
-from lockstep.migrate.order import Step, migration_steps
+from lockstep.migrate.order import chosen_steps
 from lockstep.migrate.run import Options as MigrateOptions
-from lockstep.migrate.run import resolve_paths
+from lockstep.migrate.run import connect_all, resolve_paths
+from lockstep.reports.close import close_run
 from lockstep.reports.progress import Progress
 from lockstep.reports.retention import prune_reports
-from lockstep.reports.summary import Summary, summarize
+from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.capture import Source, capture
 from lockstep.sync.drain import Drain
@@ -62,10 +62,7 @@ def sync_once(
     """One pass: capture, then drain what is available now. The summary says what
     happened; reports are written to ``reports/<run-id>/``."""
     config = loaded.config
-    unknown = [e for e in options.entities or () if e not in config.entities]
-    if unknown:
-        raise ConfigError([f"unknown entity: {', '.join(unknown)}"])
-    steps = migration_steps(config, options.entities)
+    steps = chosen_steps(config, options.entities)
     sources = [
         Source(
             step.entity, system, binding, config.systems[system], compile_reader(entity, binding)
@@ -91,7 +88,15 @@ def sync_once(
     try:
         calls_before: dict[str, int] = {}
         notes: list[str] = []
-        connectors, down = _connect(config, steps, connect, calls_before, notes)
+        # a system that cannot be reached is kept: nothing is read from it, what is
+        # meant for it waits in the queue, and the others go on
+        down: dict[str, Transient] = {}
+        connectors = connect_all(
+            config.systems, steps, config.entities, connect, calls_before, down=down
+        )
+        notes.extend(
+            f"{name} is unreachable ({f.message}); its changes wait" for name, f in down.items()
+        )
         try:
             released = ledger.release_in_flight(worker=worker)
             released += ledger.release_in_flight(older_than=STALE_CLAIM)
@@ -136,58 +141,24 @@ def sync_once(
                 status = "failed"
                 raise
             finally:
-                calls = {n: c.calls.total - calls_before.get(n, 0) for n, c in connectors.items()}
-                summary = summarize(
-                    run.run_id,
+                summary = close_run(
+                    ledger,
+                    run,
                     "sync",
                     status,
-                    run.started_at,
                     counts,
-                    calls,
+                    calls_since(connectors, calls_before),
+                    report,
                     deferred=drain.waiting,
                     config=str(loaded.path),
-                    reports=str(report.directory),
                     notes=tuple(notes),
                 )
-                ledger.finish_run(run.run_id, status, summary.as_dict())
-                if status != "failed":
-                    report.finish(summary)
             return summary
         finally:
             for connector in connectors.values():
                 connector.close()
     finally:
         ledger.close()
-
-
-def _connect(
-    config: Config,
-    steps: Sequence[Step],
-    connect: Open,
-    calls_before: dict[str, int],
-    notes: list[str],
-) -> tuple[dict[str, Connector], set[str]]:
-    """Every system the entities are bound in. One that cannot be reached is noted and
-    kept: nothing is read from it, and what is meant for it waits in the queue; the
-    others go on. A refused login or any other failure ends the run."""
-    needed = dict.fromkeys(s for step in steps for s in config.entities[step.entity].bindings)
-    connectors: dict[str, Connector] = {}
-    down: set[str] = set()
-    try:
-        for name in needed:
-            connector = connect(name, config.systems[name])
-            connectors[name] = connector
-            calls_before[name] = connector.calls.total
-            try:
-                connector.check()
-            except Transient as exc:
-                down.add(name)
-                notes.append(f"{name} is unreachable ({exc.message}); its changes wait")
-    except LockstepError:
-        for connector in connectors.values():
-            connector.close()
-        raise
-    return connectors, down
 
 
 def _capture(
