@@ -1,6 +1,6 @@
 """The reconcile tests run ``lockstep.reconcile.run.reconcile`` (and ``sync_once``, to
 put the systems in step first) in-process against one emulator org per session
-(``reconcile_org.yaml``), emptied before each test, and an app database on SQLite or,
+(the sync tests' ``sync_org.yaml``), emptied before each test, and an app database on SQLite or,
 for the tests that take ``app_url``'s MariaDB parameter, MariaDB.
 
 ``world`` is a test's whole setting: the app's tables, a config, a ledger and reports in
@@ -9,13 +9,18 @@ for the tests that take ``app_url``'s MariaDB parameter, MariaDB.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from reconcile_helpers import CLIENT_SECRET, ORG_SCHEMA, World, config_of, create_app
 from simple_salesforce.api import Salesforce
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "sync"))  # the sync tests' world
+
+from reconcile_helpers import World
+from sync_helpers import CLIENT_SECRET, ORG_SCHEMA, config_of, create_app
 
 from lockstep.emulator.admin_client import AdminClient
 from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
