@@ -6,10 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint bench peers venv clean
 
-$(STAMP): pyproject.toml
+EMULATOR := packages/lockstep-emulator
+
+$(STAMP): pyproject.toml $(EMULATOR)/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-e '$(EMULATOR)[dev]' -e '.[dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -17,13 +20,16 @@ venv: $(STAMP)
 demo: $(STAMP)
 	@$(BIN)/lockstep demo
 
+# lockstep's suite, then the emulator's own (its package, its config).
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@cd $(EMULATOR) && ../../$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	@$(BIN)/ruff check src tests bench
-	@$(BIN)/ruff format --check src tests bench
+	@$(BIN)/ruff check src tests bench $(EMULATOR)
+	@$(BIN)/ruff format --check src tests bench $(EMULATOR)
 	@$(BIN)/mypy
+	@$(BIN)/lint-imports
 
 bench: $(STAMP)
 	@$(BIN)/python bench/emulator_bench.py

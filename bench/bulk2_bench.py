@@ -26,9 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lockstep_emulator.client import EmulatorProcess, connect, start_emulator
 from simple_salesforce.api import Salesforce
-
-from lockstep.emulator.client import EmulatorProcess, connect, start_emulator
 
 QUERY = "SELECT Id, Name, AccountNumber, Industry, AnnualRevenue FROM Account"
 INDUSTRIES = ["Banking", "Energy", "Retail", "Technology"]

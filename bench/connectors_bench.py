@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from lockstep_emulator.client import EmulatorInfo, start_emulator
 
 from lockstep.config.systems import PasswordAuth, SalesforceSystem, SqlSystem
 from lockstep.connectors.base import CaptureSpec
 from lockstep.connectors.salesforce import SalesforceConnector
 from lockstep.connectors.sql import SqlConnector
 from lockstep.core.ops import Upsert
-from lockstep.emulator.client import EmulatorInfo, start_emulator
 
 SCHEMA = Path(__file__).resolve().parent.parent / "tests/integration/connectors/schema.yaml"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from lockstep_emulator.client import connect, start_emulator
+from lockstep_emulator.org import Org, OrgSettings
+from lockstep_emulator.store.layout import format_datetime, insert_sql
 from simple_salesforce.api import Salesforce
 
 from bulk2_bench import bench_bulk2
-from lockstep.emulator.client import connect, start_emulator
-from lockstep.emulator.org import Org, OrgSettings
-from lockstep.emulator.store.layout import format_datetime, insert_sql
 
 INDUSTRIES = ["Banking", "Energy", "Retail", "Technology"]
 

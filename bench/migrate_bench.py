@@ -53,10 +53,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, EmulatorProcess, connect, start_emulator
+
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.demo import ams_data
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, EmulatorProcess, connect, start_emulator
 from lockstep.migrate.run import Options, run
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary

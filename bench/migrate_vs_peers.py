@@ -50,9 +50,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, EmulatorProcess, connect, start_emulator
+
 from lockstep.config.loader import load_config
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, EmulatorProcess, connect, start_emulator
 from lockstep.migrate.run import Options, run
 from migrate_bench import (
     EXAMPLE,

@@ -36,10 +36,10 @@ from typing import Any
 
 import requests
 import yaml
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
 
 from lockstep.config.loader import LoadedConfig, load_config
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 from lockstep.reconcile.run import Options as ReconcileOptions
 from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress

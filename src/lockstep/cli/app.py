@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from lockstep_emulator.cli.serve import emulator_app
 
 from lockstep import __version__
 from lockstep.cli.demo import demo
-from lockstep.cli.emulator import emulator_app
 from lockstep.cli.migrate import migrate, plan, relink
 from lockstep.cli.output import errors_out
 from lockstep.cli.reconcile import reconcile

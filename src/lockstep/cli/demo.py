@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from lockstep_emulator.client import EmulatorError
 from rich.console import Console
 
 from lockstep.demo import run_emulator_tour
 from lockstep.demo.migration import run_migration_demo
-from lockstep.emulator.client import EmulatorError
 from lockstep.errors import EXIT_CANNOT_RUN
 
 

@@ -16,10 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lockstep_emulator.client import EmulatorInfo, connect, emulator_session, start_emulator
 from rich.console import Console
 from simple_salesforce.api import Salesforce
-
-from lockstep.emulator.client import EmulatorInfo, connect, emulator_session, start_emulator
 
 
 @dataclass

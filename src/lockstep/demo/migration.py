@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
 from rich.console import Console
 from rich.table import Table
 
@@ -30,7 +31,6 @@ import lockstep
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.demo import ams_data, hub_data
 from lockstep.demo.service_app import service_app_scenario
-from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 from lockstep.errors import ConfigError
 from lockstep.migrate.model import Mode
 from lockstep.migrate.run import Options, run

@@ -24,10 +24,11 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import connect, start_emulator
+
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.demo import app_data
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import connect, start_emulator
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueState
 from lockstep.migrate.run import Options as PathOptions

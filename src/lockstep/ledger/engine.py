@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 
+from lockstep.errors import ConfigError
 from lockstep.ledger.tables import VERSION_TABLE
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -44,7 +45,13 @@ def open_engine(url: str | URL) -> Engine:
         # reuse one plan for any parameters: a bulk statement would keep the plan made
         # for an ``unnest`` of 100 rows, however many rows it carries.
         unprepared = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
-        return create_engine(parsed, pool_pre_ping=True, connect_args=unprepared)
+        try:
+            return create_engine(parsed, pool_pre_ping=True, connect_args=unprepared)
+        except ImportError as exc:
+            extra = "postgres" if parsed.get_backend_name() == "postgresql" else "mysql"
+            raise ConfigError(
+                [f"ledger: {exc} (install the driver: pip install 'lockstep-sync[{extra}]')"]
+            ) from None
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)

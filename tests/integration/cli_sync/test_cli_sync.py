@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 import requests
 import yaml
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
 from simple_salesforce.api import Salesforce
 
 from lockstep.cli.app import main
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 from lockstep.ledger import Ledger
 
 ORG_SCHEMA = Path(__file__).parents[3] / "examples" / "ams-migration" / "org.yaml"

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
+from lockstep_emulator.client import EmulatorInfo, password_grant, start_emulator
 
 from lockstep.config.systems import PasswordAuth, SalesforceSystem, SqlSystem
 from lockstep.connectors.base import CaptureSpec, Connector
-from lockstep.emulator.client import EmulatorInfo, password_grant, start_emulator
 
 SCHEMA = Path(__file__).with_name("schema.yaml")
 

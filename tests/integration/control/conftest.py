@@ -18,10 +18,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).parents[1] / "sync"))
 
 from control_helpers import build
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
 from sync_helpers import CLIENT_SECRET, ORG_SCHEMA, World, config_of, create_app
-
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 from control_helpers import BAD_EMAIL, cli
+from lockstep_emulator.client import EmulatorInfo
 from sync_helpers import World, config_of
 
-from lockstep.emulator.client import EmulatorInfo
 from lockstep.ledger import ExceptionEntry
 from lockstep.reports.summary import iso_utc
 

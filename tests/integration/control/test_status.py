@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 from control_helpers import cli
+from lockstep_emulator.client import EmulatorInfo
 from sync_helpers import World
 
-from lockstep.emulator.client import EmulatorInfo
 from lockstep.ledger import Ledger
 from lockstep.ledger.tables import QUEUE_STATES
 from lockstep.reports.summary import iso_utc

@@ -13,12 +13,12 @@ import orjson
 import pytest
 import requests
 import sqlalchemy as sa
+from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.config.systems import SalesforceSystem
 from lockstep.demo import app_data
-from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 from lockstep.validation.live import validate
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "service-app"

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
 from migrate_helpers import CLIENT_SECRET, ORG_SCHEMA, Admin, Workspace, create_ams, write_config
 from simple_salesforce.api import Salesforce
-
-from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 
 
 @pytest.fixture(scope="session")

@@ -20,11 +20,11 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 import yaml
+from lockstep_emulator.client import EmulatorInfo, password_grant
 from simple_salesforce.api import Salesforce
 
 from lockstep.cli.app import main
 from lockstep.demo import ams_data
-from lockstep.emulator.client import EmulatorInfo, password_grant
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "ams-migration"
 ORG_SCHEMA = EXAMPLE / "org.yaml"

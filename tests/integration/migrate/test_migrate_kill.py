@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from lockstep_emulator.client import EmulatorInfo
 from migrate_helpers import (
     Admin,
     Workspace,
@@ -25,8 +26,6 @@ from migrate_helpers import (
     write_config,
 )
 from simple_salesforce.api import Salesforce
-
-from lockstep.emulator.client import EmulatorInfo
 
 COMPANIES, INDIVIDUALS = 5_000, 10_000
 BULK_THRESHOLD = 6_000  # companies (< 5,000 writes) by Collections, individuals by Bulk

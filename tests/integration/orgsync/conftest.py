@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from lockstep_emulator.client import EmulatorInfo, start_emulator
 from orgsync_helpers import EXAMPLE
-
-from lockstep.emulator.client import EmulatorInfo, start_emulator
 
 
 @pytest.fixture(scope="session")

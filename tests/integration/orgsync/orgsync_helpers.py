@@ -9,10 +9,10 @@ from typing import Any
 
 import requests
 import yaml
+from lockstep_emulator.client import EmulatorInfo, connect
 
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.demo import hub_data
-from lockstep.emulator.client import EmulatorInfo, connect
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "org-sync"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from lockstep_emulator.client import EmulatorInfo
 from orgsync_helpers import prepare, soql
 
 from lockstep.demo import hub_data
-from lockstep.emulator.client import EmulatorInfo
 from lockstep.migrate.run import Options, run
 from lockstep.reports.progress import Progress
 

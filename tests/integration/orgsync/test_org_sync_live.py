@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from lockstep_emulator.client import EmulatorInfo
 from orgsync_helpers import prepare, soql
 
 from lockstep.config.loader import LoadedConfig
-from lockstep.emulator.client import EmulatorInfo
 from lockstep.migrate.run import Options as MigrateOptions
 from lockstep.migrate.run import run
 from lockstep.reports.progress import Progress

@@ -19,11 +19,10 @@ from simple_salesforce.api import Salesforce
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "sync"))  # the sync tests' world
 
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
 from reconcile_helpers import World
 from sync_helpers import CLIENT_SECRET, ORG_SCHEMA, config_of, create_app
-
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
 from simple_salesforce.api import Salesforce
 from sync_helpers import CLIENT_SECRET, ORG_SCHEMA, World, config_of, create_app
-
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, connect, start_emulator
 
 
 @pytest.fixture(scope="session")

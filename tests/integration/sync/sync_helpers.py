@@ -25,11 +25,11 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo
 from simple_salesforce.api import Salesforce
 
 from lockstep.config.loader import LoadedConfig, load_config
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo
 from lockstep.ledger import Ledger, RecordException
 from lockstep.ledger.tables import queue as queue_table
 from lockstep.reports.progress import Progress

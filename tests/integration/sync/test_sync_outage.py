@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, EmulatorProcess, connect, start_emulator
 from simple_salesforce.api import Salesforce
 from sync_helpers import CLIENT_SECRET, ORG_SCHEMA, World, config_of, create_app, soql
 
 from lockstep.config.systems import SalesforceSystem, SqlSystem
 from lockstep.connectors.base import Connector
 from lockstep.connectors.factory import open_connector
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, EmulatorProcess, connect, start_emulator
 from lockstep.sync.run import Open
 
 DOWN = {

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from lockstep.emulator.client import EmulatorInfo, start_emulator
+from lockstep_emulator.client import EmulatorInfo, start_emulator
 
 SCHEMA = Path(__file__).parent.parent / "connectors" / "schema.yaml"
 

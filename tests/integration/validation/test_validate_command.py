@@ -7,9 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from lockstep_emulator.client import EmulatorInfo
 
 from lockstep.cli.app import main
-from lockstep.emulator.client import EmulatorInfo
 
 
 def app_db(path: Path) -> str:

@@ -47,10 +47,18 @@ def open_database(system: str, url_text: str) -> Database:
         url = url.update_query_dict({"charset": "utf8mb4"})
     try:
         engine = sa.create_engine(url, pool_pre_ping=True)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+    except ImportError as exc:
+        raise ConfigError([f"systems.{system}.url: {shown}: {exc}{driver_hint(family)}"]) from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise ConfigError([f"systems.{system}.url: {shown}: {exc}"]) from None
     _SETUP[family](engine)
     return Database(engine, family, shown)
+
+
+def driver_hint(family: str) -> str:
+    """How to install the driver a database family needs (the package's extras)."""
+    extra = {"postgresql": "postgres", "mariadb": "mysql"}.get(family)
+    return f" (install the driver: pip install 'lockstep-sync[{extra}]')" if extra else ""
 
 
 def _family(system: str, url: URL, shown: str) -> Family:

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo
 from sf_helpers import MakeConnector, sf_config
 
 from lockstep.connectors.salesforce import SalesforceConnector
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo
 
 CONNECTOR_OPTIONS = ("attempts", "base_delay", "bulk_timeout_seconds", "sleep")
 

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lockstep_emulator.client import EmulatorInfo
+
 from lockstep.config.systems import SalesforceSystem
 from lockstep.connectors.salesforce import SalesforceConnector
-from lockstep.emulator.client import EmulatorInfo
 
 WIDGET = "Widget__c"
 MakeConnector = Callable[..., SalesforceConnector]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from lockstep_emulator.admin_client import AdminClient
 from sf_helpers import WIDGET, MakeConnector
 
 from lockstep.connectors.salesforce import SalesforceConnector
 from lockstep.core.ops import Delete, Op, OpResult, Upsert
-from lockstep.emulator.admin_client import AdminClient
 
 MISSING_ID = "a00000000000000AAA"
 

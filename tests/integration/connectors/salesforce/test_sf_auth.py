@@ -8,10 +8,10 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo, password_grant, start_emulator
 from sf_helpers import WIDGET, MakeConnector, closed_port
 
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import EmulatorInfo, password_grant, start_emulator
 from lockstep.errors import AuthFailed, Unreachable
 
 

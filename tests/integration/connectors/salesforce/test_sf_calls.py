@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import start_emulator
 from sf_helpers import WIDGET, MakeConnector, family_calls, route_calls, sf_config
 
 from lockstep.connectors.salesforce import SalesforceConnector
 from lockstep.core.ops import Op, Upsert
-from lockstep.emulator.admin_client import AdminClient
-from lockstep.emulator.client import start_emulator
 from lockstep.errors import QuotaShed
 
 N = 10_000

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from lockstep_emulator.admin_client import AdminClient
 from sf_helpers import WIDGET, MakeConnector, family_calls, route_calls
 
 from lockstep.connectors.salesforce import SalesforceConnector
 from lockstep.core.ops import Op, Upsert
-from lockstep.emulator.admin_client import AdminClient
 from lockstep.errors import RateLimited, Unreachable
 
 COLLECTIONS = {"path": "/composite/sobjects$"}

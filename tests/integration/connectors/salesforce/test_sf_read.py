@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from lockstep_emulator.admin_client import AdminClient
 from sf_helpers import WIDGET, route_calls
 
 from lockstep.connectors.base import CaptureSpec
 from lockstep.connectors.salesforce import CaptureUnsupported, SalesforceConnector
 from lockstep.connectors.salesforce.describe import kind_of
 from lockstep.core.ops import Delete, Upsert
-from lockstep.emulator.admin_client import AdminClient
 from lockstep.errors import SchemaError, Terminal
 
 POLL = CaptureSpec("poll", "SystemModstamp")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import PoolProxiedConnection
@@ -35,6 +34,8 @@ class Listener:
         self._fairy: PoolProxiedConnection | None = None
 
     def wait(self, timeout: float) -> bool:
+        import psycopg  # PostgreSQL only: the driver of the `postgres` extra
+
         connection = self._connection()
         woken = False
         try:

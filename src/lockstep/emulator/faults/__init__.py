@@ -1,8 +1,0 @@
-"""Fault injection: rules (``rules``), the facts they match (``facts``), the decision
-(``engine``). ``api/faults.py`` applies the decision to live HTTP requests."""
-
-from lockstep.emulator.faults.engine import FaultEngine
-from lockstep.emulator.faults.facts import RequestFacts, request_facts
-from lockstep.emulator.faults.rules import FaultPlan, FaultRule
-
-__all__ = ["FaultEngine", "FaultPlan", "FaultRule", "RequestFacts", "request_facts"]

@@ -1,6 +1,0 @@
-"""SQLite storage for one emulated org: tables, system fields, validated writes."""
-
-from lockstep.emulator.store.db import Database
-from lockstep.emulator.store.records import RecordStore
-
-__all__ = ["Database", "RecordStore"]
