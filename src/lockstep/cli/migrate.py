@@ -11,8 +11,7 @@ import typer
 from lockstep.cli.output import print_run
 from lockstep.config.loader import load_config
 from lockstep.errors import EXIT_FAILED_RECORDS, EXIT_OK
-from lockstep.migrate.model import Mode
-from lockstep.migrate.run import Options, run
+from lockstep.migrate.run import Mode, Options, run
 from lockstep.reports.progress import Progress, make_progress
 from lockstep.reports.summary import Summary
 

@@ -28,9 +28,9 @@ from lockstep.control.status import exception_dict
 from lockstep.errors import EXIT_FAILED_RECORDS, ConfigError, LockstepError
 from lockstep.ledger import Golden, Ledger, QueueItem, RecordException, SyncState
 from lockstep.ledger.base import Clock, utcnow
+from lockstep.mapping.ownership import print_of
 from lockstep.migrate.select import bound_names
 from lockstep.reports.summary import iso_utc
-from lockstep.sync.decide import print_of
 
 #: How many of a record's latest changes and exception rows are shown.
 SHOWN = 50

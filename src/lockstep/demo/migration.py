@@ -32,8 +32,7 @@ from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.demo import ams_data, hub_data
 from lockstep.demo.service_app import service_app_scenario
 from lockstep.errors import ConfigError
-from lockstep.migrate.model import Mode
-from lockstep.migrate.run import Options, run
+from lockstep.migrate.run import Mode, Options, run
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.validation.live import validate

@@ -3,7 +3,6 @@ exceptions, telemetry and cursors, in SQLite (the default) or PostgreSQL."""
 
 from __future__ import annotations
 
-from lockstep.ledger.codec import fingerprint
 from lockstep.ledger.engine import current_revision, open_engine, upgrade
 from lockstep.ledger.ledger import DEFAULT_URL, Ledger
 from lockstep.ledger.rows import (
@@ -31,7 +30,6 @@ __all__ = [
     "SyncState",
     "XrefConflict",
     "current_revision",
-    "fingerprint",
     "open_engine",
     "upgrade",
 ]

@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, delete, func, literal, or_, select, update
 from sqlalchemy.engine import Row
 
+from lockstep.core.codec import dumps
 from lockstep.ledger import bulk
 from lockstep.ledger.base import LedgerBase, among, analyze_after_bulk, chunks
 from lockstep.ledger.bulk import driver_value
-from lockstep.ledger.codec import dumps
 from lockstep.ledger.rows import QueueEntry, QueueItem, QueueState
 from lockstep.ledger.tables import QUEUE_STATES, queue
 

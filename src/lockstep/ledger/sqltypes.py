@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Dialect, Integer, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from lockstep.ledger import codec
+from lockstep.core import codec
 
 #: An autoincrementing key: BIGINT, but INTEGER on SQLite, where only ``INTEGER
 #: PRIMARY KEY`` is an alias of the rowid.

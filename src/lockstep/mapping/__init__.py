@@ -3,7 +3,9 @@
 - ``values``: ``coerce`` a value to a canonical kind, ``same`` to compare two;
 - ``valuemap``: picklist value maps, both ways;
 - ``transforms``: the ``package.module:function`` callables a field map names;
-- ``record``: ``compile_reader`` / ``compile_writer`` per binding, and ``diff``.
+- ``record``: ``compile_reader`` / ``compile_writer`` per binding, and ``diff``;
+- ``ownership``: who owns each field, and the fingerprint of what a system holds;
+- ``payload``: what a queued change carries, a ``Canonical`` as stored.
 
 All of it is pure: no I/O, values in, values out.
 """

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from lockstep.config.entities import Binding, Entity, FieldMap
+from lockstep.core.plan import FieldChange
 from lockstep.core.shapes import Kind
 from lockstep.mapping import transforms, valuemap
 from lockstep.mapping.errors import MappingError
 from lockstep.mapping.values import COERCERS, same, to_id
-from lockstep.migrate.model import FieldChange
 
 Convert = Callable[[Any], Any]
 

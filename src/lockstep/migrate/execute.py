@@ -21,13 +21,14 @@ from typing import Any
 
 from lockstep.config.entities import Binding, Entity
 from lockstep.connectors.base import Connector
+from lockstep.core.codec import fingerprint
+from lockstep.core.counts import Tally
 from lockstep.core.ops import OpResult, Upsert
+from lockstep.core.plan import Outcome, PlanItem
 from lockstep.ledger import Ledger
-from lockstep.ledger.codec import fingerprint
 from lockstep.ledger.rows import ExceptionEntry
 from lockstep.mapping.errors import MappingError
 from lockstep.mapping.record import Writer
-from lockstep.migrate.model import Outcome, PlanItem, Tally
 from lockstep.reports.writer import ReportWriter
 
 CHUNK = 100_000  # records per apply call: one Bulk job each, few enough calls

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockstep.config.entities import Entity
+from lockstep.core.plan import DuplicateGroup, FieldChange, PlanItem
 from lockstep.mapping.record import Canonical, diff
 from lockstep.matching.index import MatchIndex, source_duplicates
-from lockstep.migrate.model import DuplicateGroup, FieldChange, PlanItem
 
 
 @dataclass(frozen=True)

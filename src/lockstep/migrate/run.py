@@ -13,18 +13,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lockstep.config.entities import Entity
 from lockstep.config.loader import LoadedConfig
 from lockstep.config.systems import SalesforceSystem, SqlSystem
 from lockstep.connectors.base import Connector, calls_since
 from lockstep.connectors.factory import open_connector
+from lockstep.core.counts import Tally
+from lockstep.core.plan import FieldChange, PlanItem
+from lockstep.core.status import Status
 from lockstep.errors import ConfigError, LockstepError, Transient
 from lockstep.ledger import ExceptionEntry, Ledger
 from lockstep.mapping.record import compile_reader, compile_writer
 from lockstep.migrate.execute import Target, execute
-from lockstep.migrate.model import FieldChange, Mode, PlanItem, Status, Tally
 from lockstep.migrate.order import Step, chosen_steps
 from lockstep.migrate.planner import PlanInput, SourceRecord, TargetRecord, plan_entity
 from lockstep.migrate.select import (
@@ -40,6 +42,7 @@ from lockstep.reports.summary import Summary, summarize
 from lockstep.reports.writer import ReportWriter
 
 Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
+Mode = Literal["plan", "migrate", "relink"]
 
 
 @dataclass(frozen=True)

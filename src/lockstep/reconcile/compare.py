@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockstep.config.entities import Entity
+from lockstep.core.plan import FieldChange, PlanItem
+from lockstep.mapping.ownership import owner_of
 from lockstep.mapping.record import kind_of
 from lockstep.mapping.values import same
-from lockstep.migrate.model import FieldChange, PlanItem
-from lockstep.sync.decide import owner_of
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,14 @@ from lockstep.config.loader import LoadedConfig
 from lockstep.config.systems import SalesforceSystem, SqlSystem
 from lockstep.connectors.base import Connector, calls_since
 from lockstep.connectors.factory import open_connector
+from lockstep.core.counts import Tally
+from lockstep.core.plan import PlanItem
+from lockstep.core.status import Status
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueEntry
+from lockstep.mapping.ownership import owner_of, print_of
+from lockstep.mapping.payload import pack
 from lockstep.mapping.record import compile_reader
-from lockstep.migrate.model import PlanItem, Status, Tally
 from lockstep.migrate.order import chosen_steps
 from lockstep.migrate.run import Options as PathOptions
 from lockstep.migrate.run import connect_all, resolve_paths
@@ -43,9 +47,7 @@ from lockstep.reports.close import close_run
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
-from lockstep.sync.decide import owner_of, print_of
 from lockstep.sync.drain import Drain
-from lockstep.sync.payload import pack
 
 Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
 COUNTED = {"create": "created", "update": "updated", "unchanged": "unchanged", "skip": "skipped"}

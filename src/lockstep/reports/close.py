@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lockstep.core.counts import Tally
+from lockstep.core.status import RunMode, Status
 from lockstep.ledger import Ledger, Run
-from lockstep.migrate.model import RunMode, Status, Tally
 from lockstep.reports.summary import Summary, summarize
 from lockstep.reports.writer import ReportWriter
 

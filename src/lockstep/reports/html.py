@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from html import escape
 
-from lockstep.migrate.model import Counts, DuplicateGroup
+from lockstep.core.counts import Counts
+from lockstep.core.plan import DuplicateGroup
 from lockstep.reports.codes import advice
 from lockstep.reports.summary import Summary
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lockstep.migrate.model import Counts, RunMode, Status, Tally
+from lockstep.core.counts import Counts, Tally
+from lockstep.core.status import RunMode, Status
 
 COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counts))
 

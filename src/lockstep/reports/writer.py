@@ -25,7 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from lockstep.migrate.model import DuplicateGroup, FieldChange, Outcome, PlanItem, RunMode
+from lockstep.core.plan import DuplicateGroup, FieldChange, Outcome, PlanItem
+from lockstep.core.status import RunMode
 from lockstep.reports.csvfile import CsvStream
 from lockstep.reports.html import render
 from lockstep.reports.summary import Summary

@@ -18,9 +18,9 @@ from lockstep.connectors.base import CaptureSpec, Connector
 from lockstep.core.records import Change
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueEntry
+from lockstep.mapping.payload import pack
 from lockstep.mapping.record import Reader
 from lockstep.migrate.select import housekeeping_fields, key_field, mapped_fields
-from lockstep.sync.payload import pack
 
 PAGE = 2_000
 

@@ -23,16 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from lockstep.config.entities import Entity
+from lockstep.core.plan import FieldChange
 from lockstep.expr import Expr, holds
-from lockstep.ledger.codec import fingerprint
+from lockstep.mapping.ownership import owner_of
 from lockstep.mapping.record import kind_of
 from lockstep.mapping.values import same
-from lockstep.migrate.model import FieldChange
-
-
-def owner_of(entity: Entity, name: str) -> str:
-    """The system that owns field or reference ``name``."""
-    return entity.field_owners.get(name, entity.owner)
 
 
 @dataclass(frozen=True)
@@ -71,16 +66,6 @@ def accept(
         if name not in before or not same(before[name], value, kind_of(entity, name))
     )
     return Accepted({**before, **taken}, changed, tuple(conflicts))
-
-
-def project(values: Mapping[str, Any], names: Collection[str]) -> dict[str, Any]:
-    """The part of ``values`` one system binds."""
-    return {name: values[name] for name in names if name in values}
-
-
-def print_of(values: Mapping[str, Any], names: Collection[str]) -> str:
-    """The fingerprint of what a system binding ``names`` holds of ``values``."""
-    return fingerprint(project(values, names))
 
 
 def to_write(

@@ -28,11 +28,12 @@ from typing import Any
 from lockstep.config.entities import Entity
 from lockstep.config.models import Config
 from lockstep.connectors.base import Connector
+from lockstep.core.counts import Tally
 from lockstep.expr import Expr, parse
 from lockstep.ledger import Ledger
-from lockstep.migrate.model import Tally
+from lockstep.mapping.ownership import print_of
 from lockstep.reports.writer import ReportWriter
-from lockstep.sync.decide import Accepted, accept, locked, print_of
+from lockstep.sync.decide import Accepted, accept, locked
 from lockstep.sync.outcomes import Outcomes
 from lockstep.sync.work import Side, Work, coalesce, sides
 from lockstep.sync.writes import Writes

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from lockstep.config.entities import Entity
+from lockstep.core.counts import Tally
+from lockstep.core.plan import Action, FieldChange, Outcome, PlanItem
 from lockstep.ledger import ExceptionEntry, Ledger
-from lockstep.migrate.model import Action, FieldChange, Outcome, PlanItem, Tally
+from lockstep.mapping.ownership import owner_of
 from lockstep.reports.writer import ReportWriter
-from lockstep.sync.decide import owner_of
 from lockstep.sync.work import Work
 
 RETRY_BASE = timedelta(seconds=30)

@@ -23,10 +23,11 @@ from lockstep.config.loader import LoadedConfig
 from lockstep.config.systems import SalesforceSystem, SqlSystem
 from lockstep.connectors.base import Connector, calls_since
 from lockstep.connectors.factory import open_connector
+from lockstep.core.counts import Tally
+from lockstep.core.status import Status
 from lockstep.errors import ConfigError, Transient
 from lockstep.ledger import Ledger
 from lockstep.mapping.record import compile_reader
-from lockstep.migrate.model import Status, Tally
 from lockstep.migrate.order import chosen_steps
 from lockstep.migrate.run import Options as MigrateOptions
 from lockstep.migrate.run import connect_all, resolve_paths

@@ -14,10 +14,10 @@ from typing import Any
 from lockstep.config.entities import Binding, Entity
 from lockstep.connectors.base import Connector
 from lockstep.ledger.rows import QueueItem
+from lockstep.mapping.payload import Payload, unpack
 from lockstep.mapping.record import Writer, compile_writer
 from lockstep.migrate.select import bound_names, external_id_value
 from lockstep.sync.decide import Accepted
-from lockstep.sync.payload import Payload, unpack
 
 # Record errors that say "try again later", not "this record is wrong".
 TRANSIENT_CODES = frozenset(

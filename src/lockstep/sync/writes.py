@@ -24,9 +24,10 @@ from lockstep.core.ops import Delete, Op, OpResult, Upsert
 from lockstep.errors import Contended, QuotaShed, RateLimited, SystemFailure, Transient
 from lockstep.ledger import Ledger
 from lockstep.mapping.errors import MappingError
+from lockstep.mapping.ownership import print_of
 from lockstep.mapping.record import kind_of
 from lockstep.mapping.values import same
-from lockstep.sync.decide import print_of, to_write
+from lockstep.sync.decide import to_write
 from lockstep.sync.outcomes import Outcomes
 from lockstep.sync.work import Side, Work
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lockstep.ledger import codec
-from lockstep.ledger.codec import fingerprint
+from lockstep.core import codec
+from lockstep.core.codec import fingerprint
 
 scalars = st.one_of(
     st.none(),

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from lockstep.ledger import Ledger, SyncState, fingerprint
+from lockstep.core.codec import fingerprint
+from lockstep.ledger import Ledger, SyncState
 
 if TYPE_CHECKING:
     from conftest import Clock

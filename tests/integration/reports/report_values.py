@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lockstep.migrate.model import Counts, Mode, Outcome, PlanItem
+from lockstep.core.counts import Counts
+from lockstep.core.plan import Outcome, PlanItem
+from lockstep.migrate.run import Mode
 from lockstep.reports.summary import Summary
 
 STARTED = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)

@@ -7,7 +7,8 @@ from html.parser import HTMLParser
 
 from report_values import summary
 
-from lockstep.migrate.model import Counts, DuplicateGroup
+from lockstep.core.counts import Counts
+from lockstep.core.plan import DuplicateGroup
 from lockstep.reports.html import duration, headline, render
 from lockstep.reports.summary import Summary
 

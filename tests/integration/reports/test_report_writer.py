@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from report_values import item, outcome, summary
 
-from lockstep.migrate.model import DuplicateGroup, FieldChange
+from lockstep.core.plan import DuplicateGroup, FieldChange
 from lockstep.reports.csvfile import ENCODING, safe_cell
 from lockstep.reports.writer import (
     DIFF_COLUMNS,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from lockstep.config.entities import Entity
+from lockstep.core.plan import FieldChange
 from lockstep.mapping.errors import MappingError
 from lockstep.mapping.record import Canonical, compile_reader, compile_writer, diff
-from lockstep.migrate.model import FieldChange
 
 T = "lockstep_mapping_transforms"
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from lockstep.config.entities import Entity
-from lockstep.migrate.model import FieldChange, PlanItem
+from lockstep.core.plan import FieldChange, PlanItem
 from lockstep.reconcile.compare import Held, Side, compare
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from lockstep.ledger.rows import ChangeKind, QueueItem
-from lockstep.sync.payload import Payload, unpack
+from lockstep.mapping.payload import Payload, unpack
 from lockstep.sync.work import TRANSIENT_CODES, Failure, Work, coalesce
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

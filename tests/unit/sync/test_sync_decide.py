@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from lockstep.config.entities import Entity
+from lockstep.core.plan import FieldChange
 from lockstep.expr import parse
-from lockstep.migrate.model import FieldChange
-from lockstep.sync.decide import Accepted, accept, locked, owner_of, print_of, to_write
+from lockstep.mapping.ownership import owner_of, print_of
+from lockstep.sync.decide import Accepted, accept, locked, to_write
 
 
 def entity(**overrides: Any) -> Entity:

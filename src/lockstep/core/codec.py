@@ -15,6 +15,10 @@ as ``{"$map": {...}}``, so nothing is ambiguous. Lists and tuples both come back
 does not matter, and numbers compare by value (``1 == 1.0 == Decimal("1.00")``), so a
 record read back from a system that returns ``1.5`` for a stored ``Decimal("1.50")`` is
 recognised as the one lockstep wrote (echo suppression).
+
+Both are pure functions of plain values, so they sit in ``core``: the ledger stores
+with them, and the ownership rules (``mapping.ownership``) fingerprint with them
+without reaching into the ledger.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
-"""The values a migration plan is made of, shared by the planner, the executor and the
-reports. A plan is a list of ``PlanItem``: one source record and what happens to it in
-one target system."""
+"""What a flow decides for each record, and what came of it.
+
+A plan is a list of ``PlanItem``: one source record and what happens to it in one
+target system. migrate plans them, reconcile's comparison and sync's drain produce
+them too, and the reports write them; so they live here, below every flow, rather
+than in the one flow that used them first."""
 
 from __future__ import annotations
 
@@ -84,41 +87,3 @@ class Outcome:
     error_code: str | None = None
     message: str | None = None
     job_id: str | None = None
-
-
-Mode = Literal["plan", "migrate", "relink"]
-# every command that writes reports
-RunMode = Literal["plan", "migrate", "relink", "sync", "reconcile"]
-Status = Literal["running", "done", "failed", "interrupted"]
-
-
-@dataclass(frozen=True)
-class Counts:
-    """The contract's counts (summary.json ``counts``)."""
-
-    selected: int = 0
-    processed: int = 0
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    matched: int = 0
-    failed: int = 0
-    duplicates: int = 0
-    skipped: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class Tally:
-    """``Counts`` while a run is going: the planner and the executor add to it."""
-
-    values: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Counts().as_dict(), 0))
-
-    def add(self, name: str, n: int = 1) -> None:
-        self.values[name] += n
-
-    def frozen(self) -> Counts:
-        return Counts(**self.values)

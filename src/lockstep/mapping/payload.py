@@ -9,6 +9,10 @@
 
 References stay native until the change is drained: the parent may reach the ledger
 only in the same drain, ahead of its child.
+
+sync's capture packs what it reads, and reconcile packs the owners' records it queues
+for repair; both hand them to the one drain. It is the stored form of a ``Canonical``,
+so it lives beside it, below the flows.
 """
 
 from __future__ import annotations
