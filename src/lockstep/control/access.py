@@ -18,7 +18,7 @@ from lockstep.config.loader import LoadedConfig
 from lockstep.errors import LockstepError
 from lockstep.ledger import Ledger, current_revision, open_engine, upgrade
 from lockstep.ledger.base import Clock, utcnow
-from lockstep.migrate.run import Options, resolve_paths
+from lockstep.runs.paths import resolve_paths
 
 
 class LedgerUnreachable(LockstepError):
@@ -28,7 +28,7 @@ class LedgerUnreachable(LockstepError):
 def ledger_url(loaded: LoadedConfig) -> str:
     """The config's ``run.ledger``, a relative SQLite path taken from the config's folder
     (as every command that runs work takes it)."""
-    url, _ = resolve_paths(loaded, Options("migrate"))
+    url, _ = resolve_paths(loaded)
     return url
 
 

@@ -29,8 +29,8 @@ from lockstep.errors import EXIT_FAILED_RECORDS, ConfigError, LockstepError
 from lockstep.ledger import Golden, Ledger, QueueItem, RecordException, SyncState
 from lockstep.ledger.base import Clock, utcnow
 from lockstep.mapping.ownership import print_of
-from lockstep.migrate.select import bound_names
 from lockstep.reports.summary import iso_utc
+from lockstep.runs.select import bound_names
 
 #: How many of a record's latest changes and exception rows are shown.
 SHOWN = 50

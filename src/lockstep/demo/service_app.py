@@ -31,12 +31,11 @@ from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.demo import app_data
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueState
-from lockstep.migrate.run import Options as PathOptions
-from lockstep.migrate.run import resolve_paths
 from lockstep.reconcile.run import Options as ReconcileOptions
 from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
+from lockstep.runs.paths import resolve_paths
 from lockstep.sync.run import Options, sync_once
 
 PENDING: tuple[QueueState, ...] = ("pending",)
@@ -209,7 +208,7 @@ def _sync(loaded: LoadedConfig) -> Summary:
 
 
 def _ledger(loaded: LoadedConfig) -> Ledger:
-    url, _ = resolve_paths(loaded, PathOptions("migrate"))
+    url, _ = resolve_paths(loaded)
     return Ledger.open(url)
 
 

@@ -8,40 +8,36 @@ applies; every run writes ``reports/<run-id>/``.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from lockstep.config.entities import Entity
 from lockstep.config.loader import LoadedConfig
-from lockstep.config.systems import SalesforceSystem, SqlSystem
-from lockstep.connectors.base import Connector, calls_since
 from lockstep.connectors.factory import open_connector
 from lockstep.core.counts import Tally
 from lockstep.core.plan import FieldChange, PlanItem
-from lockstep.core.status import Status
-from lockstep.errors import ConfigError, LockstepError, Transient
+from lockstep.errors import ConfigError, Transient
 from lockstep.ledger import ExceptionEntry, Ledger
 from lockstep.mapping.record import compile_reader, compile_writer
 from lockstep.migrate.execute import Target, execute
-from lockstep.migrate.order import Step, chosen_steps
 from lockstep.migrate.planner import PlanInput, SourceRecord, TargetRecord, plan_entity
-from lockstep.migrate.select import (
+from lockstep.migrate.retry import in_list
+from lockstep.reports.progress import Progress
+from lockstep.reports.summary import Summary
+from lockstep.reports.writer import ReportWriter
+from lockstep.runs.connect import Open
+from lockstep.runs.lifecycle import Session, running
+from lockstep.runs.scope import Step, chosen_steps
+from lockstep.runs.select import (
     SideRecord,
     bound_names,
     external_id_value,
-    in_list,
     key_field,
     read_side,
 )
-from lockstep.reports.progress import Progress
-from lockstep.reports.summary import Summary, summarize
-from lockstep.reports.writer import ReportWriter
 
-Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
 Mode = Literal["plan", "migrate", "relink"]
 
 
@@ -51,17 +47,6 @@ class Options:
     entities: tuple[str, ...] | None = None
     retry_failed: bool = False
     reports: Path | None = None
-
-
-def resolve_paths(loaded: LoadedConfig, options: Options) -> tuple[str, Path]:
-    """The ledger URL and reports directory, relative paths taken from the config's folder."""
-    base = loaded.path.resolve().parent
-    url = loaded.config.run.ledger
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        url = prefix + str(base / url[len(prefix) :])
-    reports = options.reports or loaded.config.run.reports
-    return url, reports if reports.is_absolute() else base / reports
 
 
 def run(
@@ -76,24 +61,27 @@ def run(
     steps = chosen_steps(config, options.entities)
     if not steps:
         raise ConfigError([f"{loaded.path}: no entities to {options.mode}"])
-    ledger_url, reports_root = resolve_paths(loaded, options)
-    ledger = Ledger.open(ledger_url)
-    try:
+    retry_keys: dict[str, set[str]] = {}
+
+    def check(ledger: Ledger) -> None:
         if options.mode == "relink":
             _refuse_relink_before_migrate(ledger, steps, config.entities)
         if options.retry_failed:
             _refuse_retry_without_a_migrate(ledger, steps)
-        calls_before: dict[str, int] = {}
-        connectors = connect_all(config.systems, steps, config.entities, connect, calls_before)
-        try:
-            return _Run(
-                loaded, options, steps, ledger, connectors, calls_before, reports_root, progress
-            ).go()
-        finally:
-            for connector in connectors.values():
-                connector.close()
-    finally:
-        ledger.close()
+            retry_keys.update(_failed_last_time(ledger, steps))
+
+    with running(
+        loaded,
+        options.mode,
+        steps,
+        reports=options.reports,
+        connect=connect,
+        check=check,
+        interrupted_by=(Transient,),
+        progress=progress,
+    ) as session:
+        _Run(loaded, options, steps, session, retry_keys, progress).go()
+    return session.summary
 
 
 def _refuse_relink_before_migrate(
@@ -131,37 +119,16 @@ def _refuse_retry_without_a_migrate(ledger: Ledger, steps: Sequence[Step]) -> No
         )
 
 
-def connect_all(
-    systems: Mapping[str, SalesforceSystem | SqlSystem],
-    steps: Sequence[Step],
-    entities: Mapping[str, Entity],
-    connect: Open,
-    calls_before: dict[str, int],
-    *,
-    down: dict[str, Transient] | None = None,
-) -> dict[str, Connector]:
-    """Every system the steps need, connected and checked; ``calls_before`` gets each
-    one's call count before its check (the check's calls are the run's too). With
-    ``down``, a system that cannot be reached is kept and put there with its failure
-    instead of ending the run; any other failure ends it."""
-    needed = dict.fromkeys(s for step in steps for s in entities[step.entity].bindings)
-    connectors: dict[str, Connector] = {}
-    try:
-        for name in needed:
-            connector = connect(name, systems[name])
-            connectors[name] = connector
-            calls_before[name] = connector.calls.total
-            try:
-                connector.check()
-            except Transient as failure:
-                if down is None:
-                    raise
-                down[name] = failure
-    except LockstepError:
-        for connector in connectors.values():
-            connector.close()
-        raise
-    return connectors
+def _failed_last_time(ledger: Ledger, steps: Sequence[Step]) -> dict[str, set[str]]:
+    """Per entity, the source keys the last finished migrate could not carry. A run
+    that did not finish (killed, interrupted) recorded only part of its failures."""
+    keys: dict[str, set[str]] = {}
+    for step in steps:
+        last = ledger.last_run("migrate", entity=step.entity, status="done")
+        if last is not None:
+            failed = ledger.exceptions(run_id=last.run_id, entity=step.entity)
+            keys[step.entity] = {e.key for e in failed}
+    return keys
 
 
 class _Run:
@@ -170,10 +137,8 @@ class _Run:
         loaded: LoadedConfig,
         options: Options,
         steps: Sequence[Step],
-        ledger: Ledger,
-        connectors: Mapping[str, Connector],
-        calls_before: Mapping[str, int],
-        reports_root: Path,
+        session: Session,
+        retry_keys: dict[str, set[str]],
         progress: Progress,
     ) -> None:
         self.config = loaded.config
@@ -181,58 +146,16 @@ class _Run:
         self.options = options
         self.mode: Mode = options.mode
         self.steps = steps
-        self.ledger = ledger
-        self.connectors = connectors
-        self.reports_root = reports_root
+        self.session = session
+        self.ledger = session.ledger
+        self.connectors = session.connectors
         self.progress = progress
-        self.counts: dict[str, Tally] = {}
-        self.calls_before = calls_before
         self.planned: dict[tuple[str, str], set[str]] = {}  # (entity, target) -> source keys
-        self.deferred = 0
-        self.retry_keys: dict[str, set[str]] = {}
+        self.retry_keys = retry_keys
 
-    def _failed_last_time(self) -> dict[str, set[str]]:
-        """Per entity, the source keys the last finished migrate could not carry. A run
-        that did not finish (killed, interrupted) recorded only part of its failures."""
-        keys: dict[str, set[str]] = {}
+    def go(self) -> None:
         for step in self.steps:
-            last = self.ledger.last_run("migrate", entity=step.entity, status="done")
-            if last is not None:
-                failed = self.ledger.exceptions(run_id=last.run_id, entity=step.entity)
-                keys[step.entity] = {e.key for e in failed}
-        return keys
-
-    def go(self) -> Summary:
-        text = self.loaded.path.read_bytes()
-        if self.options.retry_failed:
-            self.retry_keys = self._failed_last_time()
-        run = self.ledger.start_run(
-            self.mode, [s.entity for s in self.steps], hashlib.sha256(text).hexdigest()
-        )
-        status: Status = "done"
-        report = ReportWriter(self.reports_root, run.run_id, self.mode)
-        try:
-            with report:
-                try:
-                    for step in self.steps:
-                        self._entity(step, run.run_id, report)
-                except Transient:
-                    status = "interrupted"
-                    raise
-                except BaseException:
-                    status = "failed"
-                    raise
-                finally:
-                    summary = self._summary(run.run_id, run.started_at, status, report)
-                    self.ledger.finish_run(run.run_id, status, summary.as_dict())
-                    if status == "done":
-                        report.finish(summary)
-        finally:
-            if status != "done":
-                self.progress.note(
-                    f"run {run.run_id} {status}; reports so far in {report.directory}"
-                )
-        return summary
+            self._entity(step, self.session.run_id, self.session.report)
 
     # -- one entity --------------------------------------------------------------------
 
@@ -241,7 +164,7 @@ class _Run:
         if self.mode == "relink" and not step.deferred:
             return  # nothing of this entity waits for relink
         entity = self.config.entities[name]
-        counts = self.counts.setdefault(name, Tally())
+        counts = self.session.tally(name)
         source = entity.owner
         binding = entity.bindings[source]
         system = self.config.systems[source]
@@ -441,7 +364,7 @@ class _Run:
     def _count_plan(self, items: Sequence[PlanItem], counts: Tally) -> None:
         for item in items:
             if item.deferred:
-                self.deferred += len(item.deferred)
+                self.session.deferred += len(item.deferred)
             action = item.action
             if action == "duplicate":
                 counts.add("duplicates")
@@ -471,22 +394,6 @@ class _Run:
                     for i in bad
                 ],
             )
-
-    def _summary(
-        self, run_id: str, started: datetime, status: Status, report: ReportWriter
-    ) -> Summary:
-        calls = calls_since(self.connectors, self.calls_before)
-        return summarize(
-            run_id,
-            self.mode,
-            status,
-            started,
-            self.counts,
-            calls,
-            deferred=self.deferred,
-            config=str(self.loaded.path),
-            reports=str(report.directory),
-        )
 
 
 def _text(value: Any) -> str | None:

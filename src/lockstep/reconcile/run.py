@@ -18,38 +18,33 @@ Every system must be reachable: a reconcile that cannot read one side proves not
 
 from __future__ import annotations
 
-import hashlib
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lockstep.config.entities import Entity
 from lockstep.config.loader import LoadedConfig
-from lockstep.config.systems import SalesforceSystem, SqlSystem
-from lockstep.connectors.base import Connector, calls_since
+from lockstep.connectors.base import Connector
 from lockstep.connectors.factory import open_connector
 from lockstep.core.counts import Tally
 from lockstep.core.plan import PlanItem
-from lockstep.core.status import Status
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueEntry
 from lockstep.mapping.ownership import owner_of, print_of
 from lockstep.mapping.payload import pack
 from lockstep.mapping.record import compile_reader
-from lockstep.migrate.order import chosen_steps
-from lockstep.migrate.run import Options as PathOptions
-from lockstep.migrate.run import connect_all, resolve_paths
-from lockstep.migrate.select import SideRecord, bound_names, read_side
 from lockstep.reconcile.compare import Held, Side, WriteBack, compare
-from lockstep.reports.close import close_run
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
+from lockstep.runs.connect import Open
+from lockstep.runs.lifecycle import running
+from lockstep.runs.scope import chosen_steps
+from lockstep.runs.select import SideRecord, bound_names, read_side
 from lockstep.sync.drain import Drain
 
-Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
 COUNTED = {"create": "created", "update": "updated", "unchanged": "unchanged", "skip": "skipped"}
 
 
@@ -70,68 +65,42 @@ def reconcile(
 ) -> Summary:
     config = loaded.config
     steps = chosen_steps(config, options.entities)
-    ledger_url, reports_root = resolve_paths(
-        loaded, PathOptions("migrate", reports=options.reports)
-    )
-    ledger = Ledger.open(ledger_url)
-    try:
-        calls_before: dict[str, int] = {}
-        connectors = connect_all(config.systems, steps, config.entities, connect, calls_before)
-        try:
-            text = loaded.path.read_bytes()
-            run = ledger.start_run(
-                "reconcile", [s.entity for s in steps], hashlib.sha256(text).hexdigest()
+    with running(loaded, "reconcile", steps, reports=options.reports, connect=connect) as session:
+        found = {s.entity: session.tally(s.entity) for s in steps}
+        repaired: dict[str, Tally] = {s.entity: Tally() for s in steps}
+        if options.apply:
+
+            def last_word() -> None:  # what failed is what the repairs could not do
+                for name, tally in found.items():
+                    tally.values["failed"] = repaired[name].values["failed"]
+
+            session.on_close(last_word)
+        for step in steps:
+            _entity(
+                step.entity,
+                loaded,
+                session.ledger,
+                session.connectors,
+                session.report,
+                found[step.entity],
+                options,
+                progress,
             )
-            found: dict[str, Tally] = {s.entity: Tally() for s in steps}
-            repaired: dict[str, Tally] = {s.entity: Tally() for s in steps}
-            notes: list[str] = []
-            status: Status = "done"
-            report = ReportWriter(reports_root, run.run_id, "reconcile")
-            try:
-                with report:
-                    for step in steps:
-                        _entity(
-                            step.entity,
-                            loaded,
-                            ledger,
-                            connectors,
-                            report,
-                            found[step.entity],
-                            options,
-                            progress,
-                        )
-                    if options.apply:
-                        worker = options.worker or socket.gethostname()
-                        drain = Drain(
-                            config, ledger, connectors, report, run.run_id, worker, repaired
-                        )
-                        for step in steps:
-                            drain.entity(step.entity)
-                        notes.append(_repairs(repaired, drain.waiting))
-            except BaseException:
-                status = "failed"
-                raise
-            finally:
-                if options.apply:
-                    for name, tally in found.items():
-                        tally.values["failed"] = repaired[name].values["failed"]
-                summary = close_run(
-                    ledger,
-                    run,
-                    "reconcile",
-                    status,
-                    found,
-                    calls_since(connectors, calls_before),
-                    report,
-                    config=str(loaded.path),
-                    notes=tuple(notes),
-                )
-            return summary
-        finally:
-            for connector in connectors.values():
-                connector.close()
-    finally:
-        ledger.close()
+        if options.apply:
+            worker = options.worker or socket.gethostname()
+            drain = Drain(
+                config,
+                session.ledger,
+                session.connectors,
+                session.report,
+                session.run_id,
+                worker,
+                repaired,
+            )
+            for step in steps:
+                drain.entity(step.entity)
+            session.notes.append(_repairs(repaired, drain.waiting))
+    return session.summary
 
 
 def _entity(

@@ -20,7 +20,7 @@ from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueEntry
 from lockstep.mapping.payload import pack
 from lockstep.mapping.record import Reader
-from lockstep.migrate.select import housekeeping_fields, key_field, mapped_fields
+from lockstep.runs.select import housekeeping_fields, key_field, mapped_fields
 
 PAGE = 2_000
 

@@ -12,34 +12,27 @@ log, behind the ledger's cursor.
 
 from __future__ import annotations
 
-import hashlib
 import socket
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from lockstep.config.loader import LoadedConfig
-from lockstep.config.systems import SalesforceSystem, SqlSystem
-from lockstep.connectors.base import Connector, calls_since
+from lockstep.connectors.base import Connector
 from lockstep.connectors.factory import open_connector
-from lockstep.core.counts import Tally
-from lockstep.core.status import Status
 from lockstep.errors import ConfigError, Transient
 from lockstep.ledger import Ledger
 from lockstep.mapping.record import compile_reader
-from lockstep.migrate.order import chosen_steps
-from lockstep.migrate.run import Options as MigrateOptions
-from lockstep.migrate.run import connect_all, resolve_paths
-from lockstep.reports.close import close_run
 from lockstep.reports.progress import Progress
 from lockstep.reports.retention import prune_reports
 from lockstep.reports.summary import Summary
-from lockstep.reports.writer import ReportWriter
+from lockstep.runs.connect import Open
+from lockstep.runs.lifecycle import running
+from lockstep.runs.scope import chosen_steps
 from lockstep.sync.capture import Source, capture
 from lockstep.sync.drain import Drain
 
-Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
 # Changes another worker has held this long are taken to be a dead worker's: a pass
 # holds its claims for seconds or minutes (a Bulk job's wait included).
 STALE_CLAIM = timedelta(hours=2)
@@ -81,85 +74,63 @@ def sync_once(
                 "`capture: {mode: poll}` (Salesforce)"
             ]
         )
-    ledger_url, reports_root = resolve_paths(
-        loaded, MigrateOptions("migrate", reports=options.reports)
-    )
     worker = options.worker or socket.gethostname()
-    ledger = Ledger.open(ledger_url)
-    try:
-        calls_before: dict[str, int] = {}
-        notes: list[str] = []
+
+    def prepare(ledger: Ledger, down: Mapping[str, Transient]) -> list[str]:
         # a system that cannot be reached is kept: nothing is read from it, what is
         # meant for it waits in the queue, and the others go on
-        down: dict[str, Transient] = {}
-        connectors = connect_all(
-            config.systems, steps, config.entities, connect, calls_before, down=down
-        )
-        notes.extend(
+        notes = [
             f"{name} is unreachable ({f.message}); its changes wait" for name, f in down.items()
+        ]
+        released = ledger.release_in_flight(worker=worker)
+        released += ledger.release_in_flight(older_than=STALE_CLAIM)
+        retried = 0
+        if options.retry_failed:
+            for step in steps:
+                retried += ledger.requeue(("failed", "dead"), step.entity)
+        if released:
+            notes.append(f"{released:,} changes left in flight by an earlier run were taken up")
+        if options.retry_failed:
+            notes.append(f"--retry-failed: {retried:,} failed changes sent again")
+        return notes
+
+    with running(
+        loaded,
+        "sync",
+        steps,
+        reports=options.reports,
+        connect=connect,
+        tolerate_down=True,
+        prepare=prepare,
+    ) as session:
+        ledger, connectors, notes = session.ledger, session.connectors, session.notes
+        for step in steps:
+            session.tally(step.entity)
+        drain = Drain(
+            config, ledger, connectors, session.report, session.run_id, worker, session.counts
         )
-        try:
-            released = ledger.release_in_flight(worker=worker)
-            released += ledger.release_in_flight(older_than=STALE_CLAIM)
-            retried = 0
-            if options.retry_failed:
-                for step in steps:
-                    retried += ledger.requeue(("failed", "dead"), step.entity)
-            run = ledger.start_run(
-                "sync",
-                [s.entity for s in steps],
-                hashlib.sha256(loaded.path.read_bytes()).hexdigest(),
-            )
-            counts: dict[str, Tally] = {s.entity: Tally() for s in steps}
-            if released:
-                notes.append(f"{released:,} changes left in flight by an earlier run were taken up")
-            if options.retry_failed:
-                notes.append(f"--retry-failed: {retried:,} failed changes sent again")
-            status: Status = "interrupted" if down else "done"
-            report = ReportWriter(reports_root, run.run_id, "sync")
-            drain = Drain(config, ledger, connectors, report, run.run_id, worker, counts)
-            try:
-                with report:
-                    for source in sources:
-                        if source.system in down:
-                            continue
-                        if not _capture(source, connectors[source.system], ledger, progress, notes):
-                            status = "interrupted"
-                    for step in steps:
-                        progress.open(step.entity, None, "applying")
-                        drain.entity(step.entity)
-                        progress.close(step.entity)
-                    keep = timedelta(days=config.run.keep_days)
-                    ledger.prune_queue(keep)
-                    prune_reports(reports_root, keep, run.started_at)
-                    waiting = ledger.queue_counts()["pending"]
-                    if waiting:
-                        noun = "change waits" if waiting == 1 else "changes wait"
-                        notes.append(
-                            f"{waiting:,} {noun} for a retry in the queue; nothing is lost"
-                        )
-            except BaseException:
-                status = "failed"
-                raise
-            finally:
-                summary = close_run(
-                    ledger,
-                    run,
-                    "sync",
-                    status,
-                    counts,
-                    calls_since(connectors, calls_before),
-                    report,
-                    deferred=drain.waiting,
-                    config=str(loaded.path),
-                    notes=tuple(notes),
-                )
-            return summary
-        finally:
-            for connector in connectors.values():
-                connector.close()
-    finally:
-        ledger.close()
+
+        def last_word() -> None:
+            session.deferred = drain.waiting
+
+        session.on_close(last_word)
+        for source in sources:
+            if source.system in session.down:
+                continue
+            if not _capture(source, connectors[source.system], ledger, progress, notes):
+                session.status = "interrupted"
+        for step in steps:
+            progress.open(step.entity, None, "applying")
+            drain.entity(step.entity)
+            progress.close(step.entity)
+        keep = timedelta(days=config.run.keep_days)
+        ledger.prune_queue(keep)
+        prune_reports(session.reports_root, keep, session.run.started_at)
+        waiting = ledger.queue_counts()["pending"]
+        if waiting:
+            noun = "change waits" if waiting == 1 else "changes wait"
+            notes.append(f"{waiting:,} {noun} for a retry in the queue; nothing is lost")
+    return session.summary
 
 
 def _capture(

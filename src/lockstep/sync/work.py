@@ -16,7 +16,7 @@ from lockstep.connectors.base import Connector
 from lockstep.ledger.rows import QueueItem
 from lockstep.mapping.payload import Payload, unpack
 from lockstep.mapping.record import Writer, compile_writer
-from lockstep.migrate.select import bound_names, external_id_value
+from lockstep.runs.select import bound_names, external_id_value
 from lockstep.sync.decide import Accepted
 
 # Record errors that say "try again later", not "this record is wrong".

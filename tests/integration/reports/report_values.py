@@ -8,7 +8,7 @@ from typing import Any
 
 from lockstep.core.counts import Counts
 from lockstep.core.plan import Outcome, PlanItem
-from lockstep.migrate.run import Mode
+from lockstep.core.status import RunMode as Mode
 from lockstep.reports.summary import Summary
 
 STARTED = datetime(2026, 11, 24, 1, 2, 3, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lockstep.config.models import Config
-from lockstep.migrate.order import Step, migration_steps
+from lockstep.runs.scope import Step, migration_steps
 
 
 def config(references: dict[str, dict[str, str]]) -> Config:

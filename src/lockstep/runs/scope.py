@@ -1,9 +1,11 @@
-"""The order entities migrate in, and which lookups wait for ``relink``.
+"""Which entities a run goes over, in what order, and which lookups wait for ``relink``.
 
-Parents go first (the references, topologically sorted by ``dependency_order``). A
-lookup is deferred when its parent does not come strictly before the child in that
-order: a self-reference (an account's parent account) or the edge that closes a cycle.
-Deferred lookups are written by ``relink``, once every record exists.
+Every command that runs work (plan, migrate, relink, sync, reconcile) takes the
+entities it was given, or all, parents first: the references, topologically sorted by
+``dependency_order``. A lookup is deferred when its parent does not come strictly
+before the child in that order: a self-reference (an account's parent account) or the
+edge that closes a cycle. Deferred lookups are written by ``relink``, once every
+record exists.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from lockstep.errors import ConfigError
 
 @dataclass(frozen=True)
 class Step:
-    """Migrate ``entity``, leaving the ``deferred`` references to relink."""
+    """Go over ``entity``; its ``deferred`` references wait for relink."""
 
     entity: str
     deferred: frozenset[str]

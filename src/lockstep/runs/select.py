@@ -1,8 +1,10 @@
 """Read one side of a binding: every record in scope, mapped to canonical values.
 
-The only I/O of the migration's read phase; the rows stream from the connector and
-only their canonical form (plus the few native fields lockstep maintains itself:
-external id, global id, written-back ids) is kept.
+The read every flow makes of a system: migrate's select, reconcile's snapshot, and the
+names sync's capture and drain need (key, bound fields, housekeeping fields, a new
+record's external id). The rows stream from the connector and only their canonical
+form (plus the few native fields lockstep maintains itself: external id, global id,
+written-back ids) is kept.
 """
 
 from __future__ import annotations
@@ -119,14 +121,3 @@ def _and(*conditions: str | None) -> str | None:
     if len(present) == 1:
         return present[0]
     return " AND ".join(f"({c})" for c in present)
-
-
-def in_list(system: SalesforceSystem | SqlSystem, field: str, keys: Sequence[str]) -> str:
-    """A filter selecting ``keys`` (for ``--retry-failed``), quoted for the system."""
-    if not keys:
-        return "1=2"
-    if isinstance(system, SqlSystem):  # SQL doubles a quote
-        literals = ("'" + k.replace("'", "''") + "'" for k in keys)
-    else:  # SOQL escapes with a backslash
-        literals = ("'" + k.replace("\\", "\\\\").replace("'", "\\'") + "'" for k in keys)
-    return f"{field} IN ({', '.join(literals)})"
