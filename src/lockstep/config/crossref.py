@@ -4,14 +4,12 @@
 ``from_native`` callables, to be sure they exist) and returns ``Finding`` values placed
 by their path of keys, for the loader to turn into ``file:line:column`` lines.
 
-A cycle of references (``customer.parent -> customer``) is allowed: ``reference_cycles``
-lists them, and ``dependency_order`` / ``deferred_references`` tell the migrate command
-which entities to load first and which references to fill in afterwards.
+A cycle of references (``customer.parent -> customer``) is allowed; the order it
+imposes is ``config.graph``'s.
 """
 
 from __future__ import annotations
 
-import heapq
 import importlib
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -234,81 +232,3 @@ def callable_problem(spec: str) -> str | None:
     except Exception as exc:  # the module itself failed while being imported
         return f"cannot import '{spec}': {type(exc).__name__}: {exc}"
     return None
-
-
-# -- the reference graph -----------------------------------------------------------------
-
-
-def _graph(config: Config) -> dict[str, list[tuple[str, str]]]:
-    """Entity -> its (reference name, entity referred to), by name; unknown targets left out."""
-    return {
-        name: sorted(
-            ((ref_name, ref.entity) for ref_name, ref in entity.references.items()
-             if ref.entity in config.entities),
-            key=lambda edge: (edge[1], edge[0]),
-        )
-        for name, entity in sorted(config.entities.items())
-    }  # fmt: skip
-
-
-def deferred_references(config: Config) -> list[tuple[str, str]]:
-    """The (entity, reference) pairs that close a cycle, found depth-first in name order:
-    ``dependency_order`` ignores them, so a migration fills them in on a second pass."""
-    graph = _graph(config)
-    state: dict[str, str] = {}  # "open" while on the path, then "done"
-    closing: list[tuple[str, str]] = []
-
-    def visit(node: str) -> None:
-        state[node] = "open"
-        for ref_name, target in graph[node]:
-            if state.get(target) == "open":
-                closing.append((node, ref_name))
-            elif target not in state:
-                visit(target)
-        state[node] = "done"
-
-    for node in graph:
-        if node not in state:
-            visit(node)
-    return sorted(closing)
-
-
-def dependency_order(config: Config) -> list[str]:
-    """Every entity, each after the entities it refers to; ties broken by name, and the
-    references of ``deferred_references`` ignored."""
-    graph = _graph(config)
-    deferred = set(deferred_references(config))
-    needs: dict[str, set[str]] = {
-        node: {target for ref, target in edges if (node, ref) not in deferred}
-        for node, edges in graph.items()
-    }
-    ready = [node for node, parents in needs.items() if not parents]
-    heapq.heapify(ready)
-    order: list[str] = []
-    while ready:
-        node = heapq.heappop(ready)
-        order.append(node)
-        for child, parents in needs.items():
-            if node in parents:
-                parents.discard(node)
-                if not parents:
-                    heapq.heappush(ready, child)
-    return order
-
-
-def reference_cycles(config: Config) -> list[tuple[str, ...]]:
-    """Each elementary cycle of references, as entity names starting from the
-    alphabetically first (``("customer",)`` for a self-reference), in name order."""
-    graph = {node: sorted({t for _, t in edges}) for node, edges in _graph(config).items()}
-    cycles: list[tuple[str, ...]] = []
-
-    def walk(start: str, path: list[str]) -> None:
-        for target in graph[path[-1]]:
-            if target == start:
-                cycles.append(tuple(path))
-            elif target > start and target not in path:
-                walk(start, [*path, target])
-
-    for start in graph:
-        walk(start, [start])
-    return sorted(cycles)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from lockstep.config.crossref import dependency_order
+from lockstep.config.graph import dependency_order
 from lockstep.config.models import Config
 from lockstep.errors import ConfigError
 

@@ -4,7 +4,7 @@ For one claimed batch of an entity::
 
     coalesce ─→ global ids (new ones linked before any write) ─→ references as global
     ids ─→ echoes set aside ─→ lock rule ─→ accept into the golden record ─→ every
-    system brought up to it (writes.py) ─→ the origins' ids and status ─→ queue states
+    system brought up to it (apply.py) ─→ the origins' ids and status ─→ queue states
 
 An *echo* is a change whose values are what lockstep last agreed with its origin (the
 origin's last-synced fingerprint): lockstep's own write read back, or a housekeeping
@@ -33,10 +33,10 @@ from lockstep.expr import Expr, parse
 from lockstep.ledger import Ledger
 from lockstep.mapping.ownership import print_of
 from lockstep.reports.writer import ReportWriter
+from lockstep.sync.apply import Writes
 from lockstep.sync.decide import Accepted, accept, locked
 from lockstep.sync.outcomes import Outcomes
 from lockstep.sync.work import Side, Work, coalesce, sides
-from lockstep.sync.writes import Writes
 
 BATCH = 10_000
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from lockstep.config.crossref import reference_cycles
+from lockstep.config.graph import reference_cycles
 from lockstep.config.loader import LoadedConfig
 from lockstep.config.systems import SalesforceSystem, SqlSystem
 from lockstep.connectors.base import Connector

@@ -17,7 +17,7 @@ DOWN = {
 }
 
 STALE_STATUS_BUG = (
-    "sync/writes.py Writes._house skips a write-back value equal to the one in the "
+    "sync/apply.py Writes._house skips a write-back value equal to the one in the "
     "change's payload (the row as read before the drain wrote 'In Progress' on the "
     "deferral): when the retried repair goes through, 'Success' is never written and, "
     "capture being absent, the row stays 'In Progress'"

@@ -10,15 +10,8 @@ from typing import Any
 import pytest
 
 from lockstep.config import Config
-from lockstep.config.crossref import (
-    Finding,
-    callable_problem,
-    check,
-    deferred_references,
-    dependency_order,
-    import_callable,
-    reference_cycles,
-)
+from lockstep.config.crossref import Finding, callable_problem, check, import_callable
+from lockstep.config.graph import deferred_references, dependency_order, reference_cycles
 
 TOKEN = {"flow": "access_token", "access_token": "t"}
 SYSTEMS = {

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from lockstep.config import load_config
-from lockstep.config.crossref import dependency_order, reference_cycles
 from lockstep.config.docs import example, main, render
 from lockstep.config.entities import Binding, Entity
+from lockstep.config.graph import dependency_order, reference_cycles
 from lockstep.config.models import Config
 from lockstep.config.systems import SalesforceSystem, SqlSystem
 
