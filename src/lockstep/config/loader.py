@@ -28,8 +28,7 @@ from lockstep.config.interpolate import interpolate
 from lockstep.config.models import Config
 from lockstep.config.run import RunSettings
 from lockstep.config.systems import JwtAuth, SalesforceSystem, System
-from lockstep.errors import ConfigError
-from lockstep.yaml_locate import (
+from lockstep.config.yaml_locate import (
     Loc,
     Located,
     Problems,
@@ -37,6 +36,7 @@ from lockstep.yaml_locate import (
     YamlSyntaxError,
     load,
 )
+from lockstep.errors import ConfigError
 
 MASK = "***"
 

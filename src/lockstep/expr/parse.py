@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from lockstep.expr import ast
-from lockstep.lexing import nesting, unquote
+from lockstep.expr.lexing import nesting, unquote
 
 MAX_LENGTH = 2000
 MAX_NESTING = 32

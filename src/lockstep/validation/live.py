@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from lockstep.config.graph import reference_cycles
 from lockstep.config.loader import LoadedConfig
 from lockstep.config.systems import SalesforceSystem, SqlSystem
+from lockstep.config.yaml_locate import Problems
 from lockstep.connectors.base import Connector
 from lockstep.connectors.factory import open_connector
 from lockstep.core.shapes import ObjectShape
 from lockstep.errors import AuthFailed, LockstepError, SchemaError, Transient
 from lockstep.validation.against_shapes import ShapeKey, bound_objects, check
-from lockstep.yaml_locate import Problems
 
 Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
 
