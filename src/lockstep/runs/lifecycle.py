@@ -67,9 +67,9 @@ class Session:
     notes: list[str]
     status: Status = "done"
     deferred: int = 0
-    counts: dict[str, Tally] = field(default_factory=dict)
-    _closing: list[Callable[[], None]] = field(default_factory=list)
-    _summary: Summary | None = None
+    counts: dict[str, Tally] = field(default_factory=dict, init=False)
+    _closing: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
+    _summary: Summary | None = field(default=None, init=False, repr=False)
 
     @property
     def run_id(self) -> str:
