@@ -17,18 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 import sqlalchemy as sa
 import yaml
-from lockstep_emulator.client import EmulatorInfo, password_grant
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo
 from simple_salesforce.api import Salesforce
 
 from lockstep.cli.app import main
 from lockstep.demo import ams_data
+from tests.support.emulators import OrgSpec
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "ams-migration"
-ORG_SCHEMA = EXAMPLE / "org.yaml"
-CLIENT_SECRET = "migrate-tests-secret"
+AMS_ORG = OrgSpec(EXAMPLE / "org.yaml", "migrate-tests-secret")
 
 # The flaws of ams_data with its default size (60 companies, 200 individuals).
 SOURCE_DUPLICATES = ("7", "8")  # company 8 repeats company 7
@@ -203,41 +203,6 @@ def data_writes(stats: Mapping[str, Any]) -> dict[str, int]:
     return writes
 
 
-class Admin:
-    """The emulator's admin API (``/_emulator/…``), each call with a fresh token."""
-
-    def __init__(self, info: EmulatorInfo) -> None:
-        self.info = info
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        with requests.Session() as http:
-            http.verify, http.trust_env = self.info.ca_cert, False
-            token = http.post(self.info.token_url, data=password_grant(self.info), timeout=10)
-            token.raise_for_status()
-            reply = http.request(
-                method,
-                f"{self.info.instance_url}/_emulator/{path}",
-                json=body,
-                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-                timeout=60,
-            )
-            reply.raise_for_status()
-            return reply.json()
-
-    def reset(self) -> None:
-        self.call("POST", "reset")
-
-    def reset_stats(self) -> None:
-        self.call("DELETE", "stats")
-
-    def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.call("GET", "stats")
-        return result
-
-    def advance_clock(self, seconds: float) -> None:
-        self.call("POST", "clock", {"advance_seconds": seconds})
-
-
 @dataclass(frozen=True)
 class Result:
     """One in-process CLI run: its exit code and, when it wrote them, its reports."""
@@ -269,7 +234,7 @@ class Workspace:
     sql_url: str
     info: EmulatorInfo
     sf: Salesforce
-    admin: Admin
+    admin: AdminClient
 
     @property
     def reports(self) -> Path:

@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo
 from migrate_helpers import (
-    Admin,
     Workspace,
     count,
     create_ams,
@@ -65,7 +65,7 @@ def duplicated(sf: Salesforce, obj: str, field: str) -> list[dict[str, object]]:
 
 
 def test_kill_9_mid_migrate_then_rerun_creates_each_record_once(
-    tmp_path: Path, org: EmulatorInfo, admin: Admin, sf: Salesforce, ams_url: str
+    tmp_path: Path, org: EmulatorInfo, admin: AdminClient, sf: Salesforce, ams_url: str
 ) -> None:
     create_ams(ams_url, COMPANIES, INDIVIDUALS)
     config = write_config(tmp_path, org, ams_url, bulk_threshold=BULK_THRESHOLD)

@@ -24,7 +24,7 @@ def test_relink_is_refused_before_migrate_then_fills_parents_once(
     accounts = by_external_id(ws.sf, "Account", ["ParentId"])
     assert all(accounts[child]["ParentId"] is None for child in PARENT_OF)
 
-    ws.admin.advance_clock(5)  # a write now would move SystemModstamp for sure
+    ws.admin.advance_clock(advance_seconds=5)  # a write now would move SystemModstamp for sure
     relinked = ws.cli("relink")
 
     assert relinked.code == 0
@@ -36,7 +36,7 @@ def test_relink_is_refused_before_migrate_then_fills_parents_once(
     others = set(accounts) - set(PARENT_OF)
     assert all(accounts[key]["ParentId"] is None for key in others)
 
-    ws.admin.advance_clock(5)
+    ws.admin.advance_clock(advance_seconds=5)
     ws.admin.reset_stats()
     again = ws.cli("relink")
 
