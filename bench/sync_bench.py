@@ -46,14 +46,8 @@ from lockstep.reconcile.run import Options as ReconcileOptions
 from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
 from lockstep.sync.run import Options, sync_once
-from tests.support.sync_world import (
-    CLIENT_SECRET,
-    ORG_SCHEMA,
-    World,
-    config_of,
-    create_app,
-    data_writes,
-)
+from tests.support.looks import data_writes
+from tests.support.sync_world import CLIENT_SECRET, ORG_SCHEMA, World, config_of, create_app
 
 
 def org_writes(admin: AdminClient) -> int:

@@ -32,8 +32,11 @@ NewWorld = Callable[[str], World]
 
 @pytest.fixture(scope="session")
 def emulators() -> Iterator[Emulators]:
-    with Emulators() as running:
+    running = Emulators()
+    try:
         yield running
+    finally:
+        running.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,14 @@
 """Parametrized database fixtures: a test that takes one runs once per kind of SQL
 database, each time on an empty one (the root conftest's ``sqlite_url``, ``mariadb_url``
-or ``postgres_url``), marked with the service it needs."""
+or ``postgres_url``), marked with the service it needs; and tables made on any of them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 KINDS = {
     "sqlite": pytest.param("sqlite", id="sqlite"),
@@ -26,3 +28,14 @@ def database_url(name: str, *kinds: str) -> Any:
         return found
 
     return url
+
+
+def create_tables(url: str, define: Callable[[sa.MetaData], object]) -> None:
+    """The tables ``define`` adds to a metadata, made empty at ``url``."""
+    engine = sa.create_engine(url)
+    try:
+        metadata = sa.MetaData()
+        define(metadata)
+        metadata.create_all(engine)
+    finally:
+        engine.dispose()

@@ -15,7 +15,6 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo, start_emulator
@@ -58,22 +57,6 @@ class Emulators:
             self._admins[org.instance_url] = client
         return self._admins[org.instance_url]
 
-    @property
-    def started(self) -> int:
-        """How many emulator processes this session has started."""
-        return len(self._orgs)
-
     def close(self) -> None:
         """Stop every org (after closing its admin client)."""
         self._running.close()
-
-    def __enter__(self) -> Emulators:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -23,7 +23,7 @@ captured: the initial load is ``lockstep migrate``'s).
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,14 +44,13 @@ from lockstep.ledger.tables import queue as queue_table
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.sync.run import Open, Options, sync_once
+from tests.support.databases import create_tables
 from tests.support.emulators import OrgSpec
 
 ORG_SCHEMA = Path(__file__).with_name("sync_org.yaml")
 CLIENT_SECRET = "sync-tests-secret"
 SYNC_ORG = OrgSpec(ORG_SCHEMA, CLIENT_SECRET)
 WORKER = "sync-tests"
-
-WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 
 
 def app_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
@@ -104,13 +103,7 @@ def app_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
 
 def create_app(url: str) -> None:
     """The app's tables, empty, at ``url``."""
-    engine = sa.create_engine(url)
-    try:
-        metadata = sa.MetaData()
-        app_tables(metadata)
-        metadata.create_all(engine)
-    finally:
-        engine.dispose()
+    create_tables(url, app_tables)
 
 
 def config_of(info: EmulatorInfo, sql_url: str, directory: Path) -> dict[str, Any]:
@@ -248,31 +241,6 @@ def config_of(info: EmulatorInfo, sql_url: str, directory: Path) -> dict[str, An
             "reports": str(directory / "reports"),
         },
     }
-
-
-# -- looks at the org ------------------------------------------------------------------
-
-
-def soql(sf: Salesforce, query: str) -> list[dict[str, Any]]:
-    """Every record ``query`` finds, without the ``attributes``."""
-    records = sf.query_all(query)["records"]
-    return [{k: v for k, v in r.items() if k != "attributes"} for r in records]
-
-
-def count(sf: Salesforce, obj: str, where: str = "") -> int:
-    clause = f" WHERE {where}" if where else ""
-    return int(sf.query(f"SELECT COUNT() FROM {obj}{clause}")["totalSize"])
-
-
-def data_writes(stats: Mapping[str, Any]) -> dict[str, int]:
-    """The write calls to the org's data among the emulator's counted routes (not
-    logins, not the admin API)."""
-    writes = {}
-    for route, n in stats["by_route"].items():
-        method, _, path = route.partition(" ")
-        if method in WRITE_METHODS and path.startswith("/services/data/"):
-            writes[route] = n
-    return writes
 
 
 # -- Salesforce going down ------------------------------------------------------------

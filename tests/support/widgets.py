@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from lockstep_emulator.client import EmulatorInfo
 
 from lockstep.config.systems import PasswordAuth, SalesforceSystem
+from tests.support.databases import create_tables
 from tests.support.emulators import OrgSpec
 
 WIDGET_ORG = OrgSpec(Path(__file__).with_name("widget_org.yaml"))
@@ -57,10 +58,5 @@ def widgets_table(metadata: sa.MetaData) -> sa.Table:
 
 
 def create_widgets(url: str) -> None:
-    engine = sa.create_engine(url)
-    try:
-        metadata = sa.MetaData()
-        widgets_table(metadata)
-        metadata.create_all(engine)
-    finally:
-        engine.dispose()
+    """The widget table, empty, at ``url``."""
+    create_tables(url, widgets_table)

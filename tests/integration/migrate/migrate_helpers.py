@@ -26,6 +26,7 @@ from simple_salesforce.api import Salesforce
 from lockstep.cli.app import main
 from lockstep.demo import ams_data
 from tests.support.emulators import OrgSpec
+from tests.support.looks import soql
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "ams-migration"
 AMS_ORG = OrgSpec(EXAMPLE / "org.yaml", "migrate-tests-secret")
@@ -160,17 +161,6 @@ def write_config(
     return path
 
 
-def soql(sf: Salesforce, query: str) -> list[dict[str, Any]]:
-    """Every record ``query`` finds, without the ``attributes``."""
-    records = sf.query_all(query)["records"]
-    return [{k: v for k, v in r.items() if k != "attributes"} for r in records]
-
-
-def count(sf: Salesforce, obj: str, where: str = "") -> int:
-    clause = f" WHERE {where}" if where else ""
-    return int(sf.query(f"SELECT COUNT() FROM {obj}{clause}")["totalSize"])
-
-
 def by_external_id(sf: Salesforce, obj: str, fields: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Every record of ``obj`` with an ``External_Id__c``, by it."""
     names = ", ".join(dict.fromkeys(["Id", "External_Id__c", *fields]))
@@ -182,25 +172,11 @@ def quoted(keys: Sequence[str]) -> str:
     return ", ".join(f"'{k}'" for k in keys)
 
 
-WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
-
-
 def org_calls(stats: Mapping[str, Any]) -> int:
     """The calls the emulator counted that use the org's API allocation: not logins,
     not its admin API."""
     families = stats["by_family"]
     return int(stats["total"] - families["auth"] - families["admin"])
-
-
-def data_writes(stats: Mapping[str, Any]) -> dict[str, int]:
-    """The write calls among the emulator's counted routes (a SOQL query is a GET; admin
-    and login calls are not the org's data)."""
-    writes = {}
-    for route, n in stats["by_route"].items():
-        method, _, path = route.partition(" ")
-        if method in WRITE_METHODS and path.startswith("/services/data/"):
-            writes[route] = n
-    return writes
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,10 @@ from pathlib import Path
 
 from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo
-from migrate_helpers import (
-    Workspace,
-    count,
-    create_ams,
-    soql,
-    write_config,
-)
+from migrate_helpers import Workspace, create_ams, write_config
 from simple_salesforce.api import Salesforce
+
+from tests.support.looks import count, soql
 
 COMPANIES, INDIVIDUALS = 5_000, 10_000
 BULK_THRESHOLD = 6_000  # companies (< 5,000 writes) by Collections, individuals by Bulk

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from migrate_helpers import PARENT_OF, Workspace, by_external_id, data_writes
+from migrate_helpers import PARENT_OF, Workspace, by_external_id
+
+from tests.support.looks import data_writes
 
 
 def test_relink_is_refused_before_migrate_then_fills_parents_once(

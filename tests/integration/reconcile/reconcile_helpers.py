@@ -19,7 +19,8 @@ from lockstep.reconcile.run import Options as ReconcileOptions
 from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
-from tests.support.sync_world import WORKER, count, data_writes, soql
+from tests.support.looks import count, data_writes, soql
+from tests.support.sync_world import WORKER
 from tests.support.sync_world import World as SyncWorld
 
 CAPTURED = ("customers", "contacts")  # the app tables the tests let drift

@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from lockstep.ledger import QueueEntry
-from tests.support.sync_world import WORKER, World, count, soql
+from tests.support.looks import count, soql
+from tests.support.sync_world import WORKER, World
 
 ROWS = 1_200  # six sObject Collections calls of 200
 SLOW_WRITES = {"kind": "latency", "ms": 300, "match": {"path": "composite/sobjects"}}

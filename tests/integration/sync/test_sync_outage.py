@@ -21,6 +21,7 @@ from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo, EmulatorProcess, connect, start_emulator
 from simple_salesforce.api import Salesforce
 
+from tests.support.looks import soql
 from tests.support.sync_world import (
     CLIENT_SECRET,
     DOWN,
@@ -29,7 +30,6 @@ from tests.support.sync_world import (
     config_of,
     create_app,
     down_after_connecting,
-    soql,
 )
 
 

@@ -4,6 +4,7 @@ emptied and its faults cleared for each test) and its admin API (``admin``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from typing import Any
 
 import pytest
@@ -21,19 +22,15 @@ def make(org: EmulatorInfo, empty_org: AdminClient) -> Iterator[MakeConnector]:
     """Builds connectors (on the widget org, emptied for the test, unless ``info`` is
     given) from config overrides and constructor options; closes them after the test.
     Retries wait a millisecond at most, so that fault tests stay fast."""
-    made: list[SalesforceConnector] = []
+    with ExitStack() as made:
 
-    def build(info: EmulatorInfo | None = None, **overrides: Any) -> SalesforceConnector:
-        options = {k: overrides.pop(k) for k in CONNECTOR_OPTIONS if k in overrides}
-        options.setdefault("base_delay", 0.001)
-        config = sf_config(info or org, **overrides)
-        connector = SalesforceConnector("crm", config, **options)
-        made.append(connector)
-        return connector
+        def build(info: EmulatorInfo | None = None, **overrides: Any) -> SalesforceConnector:
+            options = {k: overrides.pop(k) for k in CONNECTOR_OPTIONS if k in overrides}
+            options.setdefault("base_delay", 0.001)
+            config = sf_config(info or org, **overrides)
+            return made.enter_context(closing(SalesforceConnector("crm", config, **options)))
 
-    yield build
-    for connector in made:
-        connector.close()
+        yield build
 
 
 @pytest.fixture
