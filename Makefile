@@ -33,9 +33,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@$(BIN)/python bench/emulator_bench.py
-	@$(BIN)/python bench/connectors_bench.py
+	@$(BIN)/python -m bench.connectors_bench
 	@$(BIN)/python bench/migrate_bench.py
-	@$(BIN)/python bench/sync_bench.py
+	@$(BIN)/python -m bench.sync_bench
 
 peers: $(STAMP)
 	@bash bench/peers/setup.sh

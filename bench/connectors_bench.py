@@ -12,9 +12,10 @@ Measures
   capture triggers, per dialect (SQLite always; PostgreSQL and MariaDB when up),
   as the extra time in percent.
 
-Prints one JSON object.
+Prints one JSON object. Run it from the repository's root, as a module (the org is the
+connector tests' widget org, from ``tests.support``):
 
-    .venv/bin/python bench/connectors_bench.py [--records 10000] [--snapshot-rows 1000000]
+    .venv/bin/python -m bench.connectors_bench [--records 10000] [--snapshot-rows 1000000]
         [--update-rows 100000] [--sections salesforce,snapshot,capture]
 """
 
@@ -31,39 +32,20 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from lockstep_emulator.client import EmulatorInfo, start_emulator
+from lockstep_emulator.client import start_emulator
 
-from lockstep.config.systems import PasswordAuth, SalesforceSystem, SqlSystem
+from lockstep.config.systems import SqlSystem
 from lockstep.connectors.base import CaptureSpec
 from lockstep.connectors.salesforce import SalesforceConnector
 from lockstep.connectors.sql import SqlConnector
 from lockstep.core.ops import Upsert
+from tests.support.widgets import WIDGET_ORG, sf_system
 
-SCHEMA = Path(__file__).resolve().parent.parent / "tests/integration/connectors/schema.yaml"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MARIADB_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/test"
-
-
-def sf_system(info: EmulatorInfo, **overrides: Any) -> SalesforceSystem:
-    return SalesforceSystem.model_validate(
-        {
-            "kind": "salesforce",
-            "login_url": info.login_url,
-            "ca_cert": info.ca_cert,
-            "auth": PasswordAuth(
-                flow="password",
-                client_id=info.client_id,
-                client_secret=info.client_secret,  # type: ignore[arg-type]
-                username=info.username,
-                password=info.password + info.security_token,  # type: ignore[arg-type]
-            ),
-            **overrides,
-        }
-    )
 
 
 def accounts(n: int, tag: str) -> list[Upsert]:
@@ -82,7 +64,7 @@ def accounts(n: int, tag: str) -> list[Upsert]:
 
 def bench_salesforce(records: int) -> dict[str, Any]:
     out: dict[str, Any] = {"records": records}
-    with start_emulator("--schema", str(SCHEMA)) as process:
+    with start_emulator("--schema", str(WIDGET_ORG.schema)) as process:
         info = process.info
         for path, threshold in (("collections", records + 1), ("bulk2", 1)):
             connector = SalesforceConnector("crm", sf_system(info, bulk_threshold=threshold))

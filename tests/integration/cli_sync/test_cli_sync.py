@@ -16,20 +16,19 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import yaml
 from lockstep_emulator.admin_client import AdminClient
-from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
+from lockstep_emulator.client import EmulatorInfo
 from simple_salesforce.api import Salesforce
 
 from lockstep.cli.app import main
 from lockstep.ledger import Ledger
+from tests.support.emulators import OrgSpec
 
 ORG_SCHEMA = Path(__file__).parents[3] / "examples" / "ams-migration" / "org.yaml"
 CLIENT_SECRET = "cli-sync-tests-secret"
@@ -41,29 +40,8 @@ PASS_LINE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def org() -> Iterator[EmulatorInfo]:
-    with start_emulator("--schema", str(ORG_SCHEMA), "--client-secret", CLIENT_SECRET) as p:
-        yield p.info
-
-
-@pytest.fixture(scope="module")
-def admin(org: EmulatorInfo) -> Iterator[AdminClient]:
-    client = AdminClient.for_info(org)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def sf(org: EmulatorInfo, admin: AdminClient) -> Iterator[Salesforce]:
-    """simple-salesforce on an empty org without faults."""
-    admin.clear_faults()
-    admin.reset()
-    with requests.Session() as http:
-        http.verify, http.trust_env = org.ca_cert, False
-        yield connect(org, http)
-    admin.clear_faults()
+def org_spec() -> OrgSpec:
+    return OrgSpec(ORG_SCHEMA, CLIENT_SECRET)
 
 
 @dataclass(frozen=True)

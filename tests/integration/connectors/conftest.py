@@ -1,11 +1,9 @@
-"""The systems the connector tests run against, and the *widget* every one of them holds.
+"""The systems the connector tests run against, and the *widget* every one of them holds
+(``tests.support.widgets``). ``subject`` is the same widget in each system, so one
+contract suite runs over all of them:
 
-A widget has a name, an amount (never negative: each system refuses it its own way),
-a flag, a date, a timestamp, a unique external key and a category. ``subject`` is the
-same widget in each system, so one contract suite runs over all of them:
-
-- ``salesforce``: ``Widget__c`` in an emulator org (``schema.yaml``), through
-  simple-salesforce over HTTPS;
+- ``salesforce``: ``Widget__c`` in the widget org (``WIDGET_ORG``, shared with the
+  ``validate`` tests, emptied for each test), through simple-salesforce over HTTPS;
 - ``sqlite``, ``postgres``, ``mariadb``: a ``widgets`` table in a fresh database.
 """
 
@@ -13,86 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-import sqlalchemy as sa
-from lockstep_emulator.client import EmulatorInfo, password_grant, start_emulator
+from lockstep_emulator.client import EmulatorInfo
 
-from lockstep.config.systems import PasswordAuth, SalesforceSystem, SqlSystem
+from lockstep.config.systems import SqlSystem
 from lockstep.connectors.base import CaptureSpec, Connector
-
-SCHEMA = Path(__file__).with_name("schema.yaml")
-
-
-@pytest.fixture(scope="session")
-def sf_emulator() -> Iterator[EmulatorInfo]:
-    """One emulator org for the connector tests, with ``Widget__c``."""
-    with start_emulator("--schema", str(SCHEMA)) as process:
-        yield process.info
+from tests.support.emulators import OrgSpec
+from tests.support.widgets import WIDGET_ORG, create_widgets, sf_system
 
 
-def sf_system(info: EmulatorInfo, **overrides: Any) -> SalesforceSystem:
-    """The config of the emulator org as a ``salesforce`` system (password flow)."""
-    settings: dict[str, Any] = {
-        "kind": "salesforce",
-        "login_url": info.login_url,
-        "ca_cert": Path(info.ca_cert),
-        "auth": PasswordAuth(
-            flow="password",
-            client_id=info.client_id,
-            client_secret=info.client_secret,  # type: ignore[arg-type]
-            username=info.username,
-            password=info.password + info.security_token,  # type: ignore[arg-type]
-        ),
-        **overrides,
-    }
-    return SalesforceSystem.model_validate(settings)
-
-
-def admin_post(info: EmulatorInfo, path: str, body: Any = None) -> Any:
-    """Call the emulator's admin API (``/_emulator/<path>``) with a fresh token."""
-    with requests.Session() as http:
-        http.verify, http.trust_env = info.ca_cert, False
-        token = http.post(info.token_url, data=password_grant(info), timeout=10).json()
-        reply = http.post(
-            f"{info.instance_url}/_emulator/{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {token['access_token']}"},
-            timeout=30,
-        )
-        reply.raise_for_status()
-        return reply.json()
-
-
-def widgets_table(metadata: sa.MetaData) -> sa.Table:
-    """The SQL widget table, the same on every dialect."""
-    return sa.Table(
-        "widgets",
-        metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("name", sa.String(80)),
-        sa.Column("amount", sa.Numeric(16, 2)),
-        sa.Column("active", sa.Boolean),
-        sa.Column("due", sa.Date),
-        sa.Column("seen_at", sa.DateTime(timezone=True)),
-        sa.Column("ext", sa.String(40), unique=True),
-        sa.Column("category", sa.String(20)),
-        sa.Column("updated_at", sa.DateTime(timezone=True)),
-        sa.CheckConstraint("amount >= 0", name="widgets_amount_not_negative"),
-    )
-
-
-def create_widgets(url: str) -> None:
-    engine = sa.create_engine(url)
-    try:
-        metadata = sa.MetaData()
-        widgets_table(metadata)
-        metadata.create_all(engine)
-    finally:
-        engine.dispose()
+@pytest.fixture(scope="module")
+def org_spec() -> OrgSpec:
+    return WIDGET_ORG
 
 
 @dataclass
@@ -150,8 +82,8 @@ def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
     if kind == "salesforce":
         from lockstep.connectors.salesforce import SalesforceConnector
 
-        info: EmulatorInfo = request.getfixturevalue("sf_emulator")
-        admin_post(info, "reset")
+        info: EmulatorInfo = request.getfixturevalue("org")
+        request.getfixturevalue("empty_org")
         sf = SalesforceConnector("crm", sf_system(info))
         try:
             yield Subject(

@@ -1,6 +1,6 @@
 """A ledger with a history, for ``lockstep status`` and ``lockstep explain``: made by
 real sync passes (the sync tests' world: a SQLite service app and the emulator org,
-``tests/integration/sync/sync_helpers.py``), then read through the CLI in-process.
+``tests/support/sync_world.py``), then read through the CLI in-process.
 
 The history (``build``): customer 1 and its contact 1 carried to Salesforce; contact
 2 refused by Salesforce (a bad email: a failed queue item and an exception row);
@@ -10,47 +10,16 @@ customers 2 and 3 captured while Salesforce was down (pending, waiting for a ret
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_helpers import World
 
 from lockstep.cli.app import main
-from lockstep.config.systems import SalesforceSystem, SqlSystem
-from lockstep.connectors.base import Connector
-from lockstep.connectors.factory import open_connector
-from lockstep.sync.run import Open
+from tests.support.sync_world import DOWN, World, down_after_connecting
 
-DOWN = {
-    "kind": "http_error",
-    "status": 503,
-    "error_code": "SERVER_UNAVAILABLE",
-    "message": "down for maintenance",
-    "match": {"path": "^/services/data/"},
-}
 BAD_EMAIL = "not an email"
-
-
-def down_after_connecting(system: str, go_down: Callable[[], None]) -> Open:
-    """``open_connector``, but ``system`` goes down as soon as the pass has checked it
-    (as in the sync tests' outage)."""
-
-    def open_(name: str, config: SalesforceSystem | SqlSystem) -> Connector:
-        connector = open_connector(name, config)
-        if name == system:
-            check = connector.check
-
-            def check_then_go_down() -> None:
-                check()
-                go_down()
-
-            connector.check = check_then_go_down  # type: ignore[method-assign]
-        return connector
-
-    return open_
 
 
 def build(world: World) -> None:

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from control_helpers import BAD_EMAIL, cli
 from lockstep_emulator.client import EmulatorInfo
-from sync_helpers import World, config_of
 
 from lockstep.ledger import ExceptionEntry
 from lockstep.reports.summary import iso_utc
+from tests.support.sync_world import World, config_of
 
 
 def explain(world: World, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from control_helpers import cli
 from lockstep_emulator.client import EmulatorInfo
-from sync_helpers import World
 
 from lockstep.ledger import Ledger
 from lockstep.ledger.tables import QUEUE_STATES
 from lockstep.reports.summary import iso_utc
+from tests.support.sync_world import World
 
 ENTITIES = ("customer", "contact", "contract", "usage")
 
@@ -121,7 +121,7 @@ def test_a_relative_ledger_is_read_from_the_configs_folder(
 
 def fresh_config(directory: Path, org: EmulatorInfo) -> Path:
     """A config whose ledger (relative: ``state/ledger.db``) does not exist."""
-    from sync_helpers import config_of
+    from tests.support.sync_world import config_of
 
     config = config_of(org, f"sqlite:///{directory / 'app.db'}", directory)
     config["run"]["ledger"] = "sqlite:///state/ledger.db"

@@ -5,7 +5,6 @@ database made by ``lockstep.demo.app_data``; the org does what the README says."
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +12,21 @@ import orjson
 import pytest
 import requests
 import sqlalchemy as sa
-from lockstep_emulator.client import EmulatorInfo, connect, start_emulator
+from lockstep_emulator.client import EmulatorInfo, connect
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.config.systems import SalesforceSystem
 from lockstep.demo import app_data
 from lockstep.validation.live import validate
+from tests.support.emulators import OrgSpec
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "service-app"
 
 
 @pytest.fixture(scope="module")
-def org() -> Iterator[EmulatorInfo]:
-    with start_emulator("--schema", str(EXAMPLE / "org.yaml")) as process:
-        yield process.info
+def org_spec() -> OrgSpec:
+    return OrgSpec(EXAMPLE / "org.yaml")
 
 
 def load(tmp_path: Path, environ: dict[str, str]) -> LoadedConfig:

@@ -17,18 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 import sqlalchemy as sa
 import yaml
-from lockstep_emulator.client import EmulatorInfo, password_grant
+from lockstep_emulator.admin_client import AdminClient
+from lockstep_emulator.client import EmulatorInfo
 from simple_salesforce.api import Salesforce
 
 from lockstep.cli.app import main
 from lockstep.demo import ams_data
+from tests.support.emulators import OrgSpec
+from tests.support.looks import soql
 
 EXAMPLE = Path(__file__).parents[3] / "examples" / "ams-migration"
-ORG_SCHEMA = EXAMPLE / "org.yaml"
-CLIENT_SECRET = "migrate-tests-secret"
+AMS_ORG = OrgSpec(EXAMPLE / "org.yaml", "migrate-tests-secret")
 
 # The flaws of ams_data with its default size (60 companies, 200 individuals).
 SOURCE_DUPLICATES = ("7", "8")  # company 8 repeats company 7
@@ -160,17 +161,6 @@ def write_config(
     return path
 
 
-def soql(sf: Salesforce, query: str) -> list[dict[str, Any]]:
-    """Every record ``query`` finds, without the ``attributes``."""
-    records = sf.query_all(query)["records"]
-    return [{k: v for k, v in r.items() if k != "attributes"} for r in records]
-
-
-def count(sf: Salesforce, obj: str, where: str = "") -> int:
-    clause = f" WHERE {where}" if where else ""
-    return int(sf.query(f"SELECT COUNT() FROM {obj}{clause}")["totalSize"])
-
-
 def by_external_id(sf: Salesforce, obj: str, fields: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Every record of ``obj`` with an ``External_Id__c``, by it."""
     names = ", ".join(dict.fromkeys(["Id", "External_Id__c", *fields]))
@@ -182,60 +172,11 @@ def quoted(keys: Sequence[str]) -> str:
     return ", ".join(f"'{k}'" for k in keys)
 
 
-WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
-
-
 def org_calls(stats: Mapping[str, Any]) -> int:
     """The calls the emulator counted that use the org's API allocation: not logins,
     not its admin API."""
     families = stats["by_family"]
     return int(stats["total"] - families["auth"] - families["admin"])
-
-
-def data_writes(stats: Mapping[str, Any]) -> dict[str, int]:
-    """The write calls among the emulator's counted routes (a SOQL query is a GET; admin
-    and login calls are not the org's data)."""
-    writes = {}
-    for route, n in stats["by_route"].items():
-        method, _, path = route.partition(" ")
-        if method in WRITE_METHODS and path.startswith("/services/data/"):
-            writes[route] = n
-    return writes
-
-
-class Admin:
-    """The emulator's admin API (``/_emulator/…``), each call with a fresh token."""
-
-    def __init__(self, info: EmulatorInfo) -> None:
-        self.info = info
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        with requests.Session() as http:
-            http.verify, http.trust_env = self.info.ca_cert, False
-            token = http.post(self.info.token_url, data=password_grant(self.info), timeout=10)
-            token.raise_for_status()
-            reply = http.request(
-                method,
-                f"{self.info.instance_url}/_emulator/{path}",
-                json=body,
-                headers={"Authorization": f"Bearer {token.json()['access_token']}"},
-                timeout=60,
-            )
-            reply.raise_for_status()
-            return reply.json()
-
-    def reset(self) -> None:
-        self.call("POST", "reset")
-
-    def reset_stats(self) -> None:
-        self.call("DELETE", "stats")
-
-    def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.call("GET", "stats")
-        return result
-
-    def advance_clock(self, seconds: float) -> None:
-        self.call("POST", "clock", {"advance_seconds": seconds})
 
 
 @dataclass(frozen=True)
@@ -269,7 +210,7 @@ class Workspace:
     sql_url: str
     info: EmulatorInfo
     sf: Salesforce
-    admin: Admin
+    admin: AdminClient
 
     @property
     def reports(self) -> Path:

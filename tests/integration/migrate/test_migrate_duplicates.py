@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from migrate_helpers import (
-    SHARED_EMAIL,
-    SOURCE_DUPLICATES,
-    Workspace,
-    count,
-    quoted,
-    soql,
-)
+from migrate_helpers import SHARED_EMAIL, SOURCE_DUPLICATES, Workspace, quoted
+
+from tests.support.looks import count, soql
 
 
 def test_source_and_target_duplicates_are_reported_and_not_created(ws: Workspace) -> None:

@@ -12,10 +12,11 @@ from migrate_helpers import (
     SHARED_EMAIL,
     SOURCE_DUPLICATES,
     Workspace,
-    count,
     employees,
     write_config,
 )
+
+from tests.support.looks import count
 
 
 def test_refused_records_and_missing_parents_are_exceptions_the_rest_goes_through(

@@ -16,16 +16,12 @@ import sys
 import time
 from pathlib import Path
 
+from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo
-from migrate_helpers import (
-    Admin,
-    Workspace,
-    count,
-    create_ams,
-    soql,
-    write_config,
-)
+from migrate_helpers import Workspace, create_ams, write_config
 from simple_salesforce.api import Salesforce
+
+from tests.support.looks import count, soql
 
 COMPANIES, INDIVIDUALS = 5_000, 10_000
 BULK_THRESHOLD = 6_000  # companies (< 5,000 writes) by Collections, individuals by Bulk
@@ -65,7 +61,7 @@ def duplicated(sf: Salesforce, obj: str, field: str) -> list[dict[str, object]]:
 
 
 def test_kill_9_mid_migrate_then_rerun_creates_each_record_once(
-    tmp_path: Path, org: EmulatorInfo, admin: Admin, sf: Salesforce, ams_url: str
+    tmp_path: Path, org: EmulatorInfo, admin: AdminClient, sf: Salesforce, ams_url: str
 ) -> None:
     create_ams(ams_url, COMPANIES, INDIVIDUALS)
     config = write_config(tmp_path, org, ams_url, bulk_threshold=BULK_THRESHOLD)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from migrate_helpers import PRE_EXISTING, Workspace, by_external_id, count, soql
+from migrate_helpers import PRE_EXISTING, Workspace, by_external_id
+
+from tests.support.looks import count, soql
 
 
 def test_a_pre_existing_account_is_linked_not_duplicated(ws: Workspace) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from migrate_helpers import Workspace, count, data_writes, org_calls
+from migrate_helpers import Workspace, org_calls
+
+from tests.support.looks import count, data_writes
 
 
 def test_plan_writes_nothing_and_reports_what_migrate_would_do(ws: Workspace) -> None:

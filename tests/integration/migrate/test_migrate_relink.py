@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from migrate_helpers import PARENT_OF, Workspace, by_external_id, data_writes
+from migrate_helpers import PARENT_OF, Workspace, by_external_id
+
+from tests.support.looks import data_writes
 
 
 def test_relink_is_refused_before_migrate_then_fills_parents_once(
@@ -24,7 +26,7 @@ def test_relink_is_refused_before_migrate_then_fills_parents_once(
     accounts = by_external_id(ws.sf, "Account", ["ParentId"])
     assert all(accounts[child]["ParentId"] is None for child in PARENT_OF)
 
-    ws.admin.advance_clock(5)  # a write now would move SystemModstamp for sure
+    ws.admin.advance_clock(advance_seconds=5)  # a write now would move SystemModstamp for sure
     relinked = ws.cli("relink")
 
     assert relinked.code == 0
@@ -36,7 +38,7 @@ def test_relink_is_refused_before_migrate_then_fills_parents_once(
     others = set(accounts) - set(PARENT_OF)
     assert all(accounts[key]["ParentId"] is None for key in others)
 
-    ws.admin.advance_clock(5)
+    ws.admin.advance_clock(advance_seconds=5)
     ws.admin.reset_stats()
     again = ws.cli("relink")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from migrate_helpers import REFUSED, Workspace, by_external_id, count, data_writes, org_calls
+from migrate_helpers import REFUSED, Workspace, by_external_id, org_calls
+
+from tests.support.looks import count, data_writes
 
 
 def test_a_second_migrate_writes_nothing(ws: Workspace) -> None:

@@ -22,7 +22,7 @@ def test_retry_failed_touches_only_the_failed_records(ws: Workspace) -> None:
 
     ws.execute("UPDATE company SET annual_dues = 250 WHERE company_id = :k", k=int(REFUSED))
     ws.execute("UPDATE company SET annual_dues = 999 WHERE company_id = 1")  # not failed
-    ws.admin.advance_clock(5)  # any write from here on moves SystemModstamp
+    ws.admin.advance_clock(advance_seconds=5)  # any write from here on moves SystemModstamp
     retry = ws.cli("migrate", "--retry-failed")
 
     assert retry.counts()["selected"] == len(failed)

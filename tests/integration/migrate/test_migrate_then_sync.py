@@ -5,7 +5,9 @@ from the beginning) and must write nothing; then an edit in the AMS reaches the 
 from __future__ import annotations
 
 import yaml
-from migrate_helpers import Workspace, by_external_id, data_writes
+from migrate_helpers import Workspace, by_external_id
+
+from tests.support.looks import data_writes
 
 
 def with_capture(ws: Workspace) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from lockstep_emulator.client import EmulatorInfo, start_emulator
+from lockstep_emulator.client import EmulatorInfo
 from orgsync_helpers import EXAMPLE
+
+from tests.support.emulators import Emulators
 
 
 @pytest.fixture(scope="session")
-def orgs() -> Iterator[tuple[EmulatorInfo, EmulatorInfo]]:
-    schema = str(EXAMPLE / "org.yaml")
-    with start_emulator("--schema", schema) as fsc, start_emulator("--schema", schema) as sales:
-        yield fsc.info, sales.info
+def orgs(emulators: Emulators) -> tuple[EmulatorInfo, EmulatorInfo]:
+    schema = EXAMPLE / "org.yaml"
+    return emulators.org(schema, name="fsc"), emulators.org(schema, name="sales")

@@ -1,5 +1,4 @@
-"""The reconcile tests' world: the sync tests' world (``sync_helpers``, put on the
-import path by this folder's conftest: test folders are not packages) with
+"""The reconcile tests' world: the sync tests' world (``tests.support.sync_world``) with
 ``reconcile`` to check (and repair) the records ``sync_once`` put in step, a way to
 drop capture so that the app can drift unseen, and the looks at the reports the tests
 need. The tests use its customers (app-owned, ``phone`` owned by crm) and contacts.
@@ -15,13 +14,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from simple_salesforce.api import Salesforce
-from sync_helpers import WORKER, count, data_writes, soql
-from sync_helpers import World as SyncWorld
 
 from lockstep.reconcile.run import Options as ReconcileOptions
 from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
+from tests.support.looks import count, data_writes, soql
+from tests.support.sync_world import WORKER
+from tests.support.sync_world import World as SyncWorld
 
 CAPTURED = ("customers", "contacts")  # the app tables the tests let drift
 

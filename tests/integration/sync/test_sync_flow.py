@@ -4,7 +4,8 @@ new writes nothing; updates follow; deletes propagate from the owner only."""
 
 from __future__ import annotations
 
-from sync_helpers import World, count, data_writes, soql
+from tests.support.looks import count, data_writes, soql
+from tests.support.sync_world import World
 
 
 def customers(world: World, *ids: int) -> None:

@@ -21,9 +21,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sync_helpers import WORKER, World, count, soql
 
 from lockstep.ledger import QueueEntry
+from tests.support.looks import count, soql
+from tests.support.sync_world import WORKER, World
 
 ROWS = 1_200  # six sObject Collections calls of 200
 SLOW_WRITES = {"kind": "latency", "ms": 300, "match": {"path": "composite/sobjects"}}

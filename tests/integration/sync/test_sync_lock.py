@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync_helpers import World
+from tests.support.sync_world import World
 
 
 def booked(world: World) -> tuple[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ before a pass and started again on the same data directory and port.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -20,38 +20,17 @@ import requests
 from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo, EmulatorProcess, connect, start_emulator
 from simple_salesforce.api import Salesforce
-from sync_helpers import CLIENT_SECRET, ORG_SCHEMA, World, config_of, create_app, soql
 
-from lockstep.config.systems import SalesforceSystem, SqlSystem
-from lockstep.connectors.base import Connector
-from lockstep.connectors.factory import open_connector
-from lockstep.sync.run import Open
-
-DOWN = {
-    "kind": "http_error",
-    "status": 503,
-    "error_code": "SERVER_UNAVAILABLE",
-    "message": "down for maintenance",
-    "match": {"path": "^/services/data/"},
-}
-
-
-def down_after_connecting(system: str, go_down: Callable[[], None]) -> Open:
-    """``open_connector``, but ``system`` goes down as soon as the pass has checked it."""
-
-    def open_(name: str, config: SalesforceSystem | SqlSystem) -> Connector:
-        connector = open_connector(name, config)
-        if name == system:
-            check = connector.check
-
-            def check_then_go_down() -> None:
-                check()
-                go_down()
-
-            connector.check = check_then_go_down  # type: ignore[method-assign]
-        return connector
-
-    return open_
+from tests.support.looks import soql
+from tests.support.sync_world import (
+    CLIENT_SECRET,
+    DOWN,
+    ORG_SCHEMA,
+    World,
+    config_of,
+    create_app,
+    down_after_connecting,
+)
 
 
 def assert_waiting(world: World, keys: list[int]) -> None:

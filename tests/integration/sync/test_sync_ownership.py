@@ -5,7 +5,8 @@ the later change wins (``last_writer_wins``)."""
 
 from __future__ import annotations
 
-from sync_helpers import World, data_writes, soql
+from tests.support.looks import data_writes, soql
+from tests.support.sync_world import World
 
 
 def synced_customers(world: World) -> dict[int, str]:

@@ -4,7 +4,8 @@ is not synced yet waits (MISSING_PARENT is transient) and is delivered later."""
 
 from __future__ import annotations
 
-from sync_helpers import World, data_writes, soql
+from tests.support.looks import data_writes, soql
+from tests.support.sync_world import World
 
 
 def assert_quiet(world: World) -> None:

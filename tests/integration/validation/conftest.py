@@ -1,17 +1,14 @@
-"""An emulator org and a SQLite app database for the ``lockstep validate`` tests."""
+"""``lockstep validate`` runs against the widget org (``WIDGET_ORG``, shared with the
+connector tests; validation only reads its metadata) and a SQLite app database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from lockstep_emulator.client import EmulatorInfo, start_emulator
 
-SCHEMA = Path(__file__).parent.parent / "connectors" / "schema.yaml"
+from tests.support.emulators import OrgSpec
+from tests.support.widgets import WIDGET_ORG
 
 
-@pytest.fixture(scope="session")
-def org() -> Iterator[EmulatorInfo]:
-    with start_emulator("--schema", str(SCHEMA)) as process:
-        yield process.info
+@pytest.fixture(scope="module")
+def org_spec() -> OrgSpec:
+    return WIDGET_ORG

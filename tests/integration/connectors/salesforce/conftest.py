@@ -1,9 +1,10 @@
-"""Fixtures of the Salesforce connector tests: connectors on the shared emulator org
-(``sf_emulator``, emptied for each test) and its admin API."""
+"""Fixtures of the Salesforce connector tests: connectors on the widget org (``org``,
+emptied and its faults cleared for each test) and its admin API (``admin``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from typing import Any
 
 import pytest
@@ -17,39 +18,22 @@ CONNECTOR_OPTIONS = ("attempts", "base_delay", "bulk_timeout_seconds", "sleep")
 
 
 @pytest.fixture
-def admin(sf_emulator: EmulatorInfo) -> Iterator[AdminClient]:
-    """The shared org's admin API; the org is emptied and its faults cleared."""
-    client = AdminClient.for_info(sf_emulator)
-    client.reset()
-    client.clear_faults()
-    try:
-        yield client
-    finally:
-        client.clear_faults()
-        client.close()
+def make(org: EmulatorInfo, empty_org: AdminClient) -> Iterator[MakeConnector]:
+    """Builds connectors (on the widget org, emptied for the test, unless ``info`` is
+    given) from config overrides and constructor options; closes them after the test.
+    Retries wait a millisecond at most, so that fault tests stay fast."""
+    with ExitStack() as made:
 
+        def build(info: EmulatorInfo | None = None, **overrides: Any) -> SalesforceConnector:
+            options = {k: overrides.pop(k) for k in CONNECTOR_OPTIONS if k in overrides}
+            options.setdefault("base_delay", 0.001)
+            config = sf_config(info or org, **overrides)
+            return made.enter_context(closing(SalesforceConnector("crm", config, **options)))
 
-@pytest.fixture
-def make(sf_emulator: EmulatorInfo, admin: AdminClient) -> Iterator[MakeConnector]:
-    """Builds connectors (on the shared org unless ``info`` is given) from config
-    overrides and constructor options; closes them after the test. Retries wait a
-    millisecond at most, so that fault tests stay fast."""
-    made: list[SalesforceConnector] = []
-
-    def build(info: EmulatorInfo | None = None, **overrides: Any) -> SalesforceConnector:
-        options = {k: overrides.pop(k) for k in CONNECTOR_OPTIONS if k in overrides}
-        options.setdefault("base_delay", 0.001)
-        config = sf_config(info or sf_emulator, **overrides)
-        connector = SalesforceConnector("crm", config, **options)
-        made.append(connector)
-        return connector
-
-    yield build
-    for connector in made:
-        connector.close()
+        yield build
 
 
 @pytest.fixture
 def sf(make: MakeConnector) -> SalesforceConnector:
-    """A connector on the empty shared org."""
+    """A connector on the empty widget org (here, not simple-salesforce)."""
     return make()

@@ -40,11 +40,11 @@ def test_password_flow(make: MakeConnector) -> None:
     assert sf.calls.used is not None and sf.calls.limit is not None
 
 
-def test_client_credentials_flow(make: MakeConnector, sf_emulator: EmulatorInfo) -> None:
+def test_client_credentials_flow(make: MakeConnector, org: EmulatorInfo) -> None:
     auth = {
         "flow": "client_credentials",
-        "client_id": sf_emulator.client_id,
-        "client_secret": sf_emulator.client_secret,
+        "client_id": org.client_id,
+        "client_secret": org.client_secret,
     }
     sf = make(auth=auth)
     assert sf.describe(WIDGET).key is not None
@@ -53,12 +53,12 @@ def test_client_credentials_flow(make: MakeConnector, sf_emulator: EmulatorInfo)
 
 @pytest.mark.parametrize("inline", [True, False], ids=["inline-key", "key-file"])
 def test_jwt_flow(
-    make: MakeConnector, sf_emulator: EmulatorInfo, pem: str, tmp_path: Path, inline: bool
+    make: MakeConnector, org: EmulatorInfo, pem: str, tmp_path: Path, inline: bool
 ) -> None:
     auth: dict[str, str] = {
         "flow": "jwt",
-        "client_id": sf_emulator.client_id,
-        "username": sf_emulator.username,
+        "client_id": org.client_id,
+        "username": org.username,
     }
     if inline:
         auth["private_key"] = pem
@@ -70,20 +70,18 @@ def test_jwt_flow(
     assert sf.calls.by_family["auth"] == 1
 
 
-def test_jwt_for_another_user_is_refused(
-    make: MakeConnector, sf_emulator: EmulatorInfo, pem: str
-) -> None:
-    auth = {"flow": "jwt", "client_id": sf_emulator.client_id, "username": "nobody@example.com"}
+def test_jwt_for_another_user_is_refused(make: MakeConnector, org: EmulatorInfo, pem: str) -> None:
+    auth = {"flow": "jwt", "client_id": org.client_id, "username": "nobody@example.com"}
     with pytest.raises(AuthFailed, match="login refused"):
         make(auth={**auth, "private_key": pem}).check()
 
 
-def test_refresh_token_flow(make: MakeConnector, sf_emulator: EmulatorInfo) -> None:
+def test_refresh_token_flow(make: MakeConnector, org: EmulatorInfo) -> None:
     auth = {
         "flow": "refresh_token",
-        "client_id": sf_emulator.client_id,
-        "client_secret": sf_emulator.client_secret,
-        "refresh_token": sf_emulator.refresh_token,
+        "client_id": org.client_id,
+        "client_secret": org.client_secret,
+        "refresh_token": org.refresh_token,
     }
     sf = make(auth=auth)
     sf.check()
@@ -91,12 +89,12 @@ def test_refresh_token_flow(make: MakeConnector, sf_emulator: EmulatorInfo) -> N
 
 
 def test_access_token_flow_cannot_renew(
-    make: MakeConnector, sf_emulator: EmulatorInfo, admin: AdminClient
+    make: MakeConnector, org: EmulatorInfo, admin: AdminClient
 ) -> None:
-    token = token_of(sf_emulator)
+    token = token_of(org)
     sf = make(
         login_url=None,
-        instance_url=sf_emulator.instance_url,
+        instance_url=org.instance_url,
         auth={"flow": "access_token", "access_token": token},
     )
     sf.check()
@@ -141,25 +139,25 @@ def test_expired_token_logs_in_again(make: MakeConnector) -> None:
 
 
 def test_wrong_password_is_auth_failed_without_the_secret(
-    make: MakeConnector, sf_emulator: EmulatorInfo
+    make: MakeConnector, org: EmulatorInfo
 ) -> None:
     secret = "Wrong-Pa55word-Secret"
     auth = {
         "flow": "password",
-        "client_id": sf_emulator.client_id,
-        "client_secret": sf_emulator.client_secret,
-        "username": sf_emulator.username,
+        "client_id": org.client_id,
+        "client_secret": org.client_secret,
+        "username": org.username,
         "password": secret,
     }
     with pytest.raises(AuthFailed) as failure:
         make(auth=auth).check()
     assert "authentication failure" in str(failure.value)
     assert secret not in str(failure.value)
-    assert sf_emulator.client_secret not in str(failure.value)
+    assert org.client_secret not in str(failure.value)
 
 
-def test_wrong_client_secret_is_auth_failed(make: MakeConnector, sf_emulator: EmulatorInfo) -> None:
-    auth = {"flow": "client_credentials", "client_id": sf_emulator.client_id, "client_secret": "x"}
+def test_wrong_client_secret_is_auth_failed(make: MakeConnector, org: EmulatorInfo) -> None:
+    auth = {"flow": "client_credentials", "client_id": org.client_id, "client_secret": "x"}
     with pytest.raises(AuthFailed, match="invalid_client"):
         make(auth=auth).check()
 

@@ -3,8 +3,6 @@ org, and shedding at ``shed_at`` of the daily allocation."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import start_emulator
@@ -13,9 +11,9 @@ from sf_helpers import WIDGET, MakeConnector, family_calls, route_calls, sf_conf
 from lockstep.connectors.salesforce import SalesforceConnector
 from lockstep.core.ops import Op, Upsert
 from lockstep.errors import QuotaShed
+from tests.support.widgets import WIDGET_ORG
 
 N = 10_000
-SCHEMA = Path(__file__).parents[1] / "schema.yaml"
 
 
 def inserts(n: int) -> list[Op]:
@@ -77,7 +75,7 @@ def test_a_20k_row_bulk_job_is_polled_at_most_3_times(
 
 
 def test_shedding_at_shed_at() -> None:
-    with start_emulator("--schema", str(SCHEMA), "--daily-api-limit", "10") as org:
+    with start_emulator("--schema", str(WIDGET_ORG.schema), "--daily-api-limit", "10") as org:
         sf = SalesforceConnector("crm", sf_config(org.info, shed_at=0.5))
         try:
             sf.check()

@@ -1,13 +1,9 @@
 """The SQL connector against SQLite, PostgreSQL and MariaDB, each holding the widget
-table the connector contract uses (``tests/integration/connectors/conftest.py``)."""
+table the connector contract uses (``tests/support/widgets.py``)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,29 +11,13 @@ import sqlalchemy as sa
 
 from lockstep.config.systems import SqlSystem
 from lockstep.connectors.sql import SqlConnector
+from tests.support.widgets import create_widgets, widgets_table
 
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     pytest.param("mariadb", id="mariadb", marks=pytest.mark.mariadb),
 ]
-
-
-def _connectors_conftest() -> ModuleType:
-    """The shared connector conftest, loaded under a name of its own (conftest modules
-    are not importable by name from a sibling directory)."""
-    path = Path(__file__).parents[1] / "conftest.py"
-    spec = importlib.util.spec_from_file_location("lockstep_connector_widgets", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-SHARED = _connectors_conftest()
-widgets_table: Callable[[sa.MetaData], sa.Table] = SHARED.widgets_table
-create_widgets: Callable[[str], None] = SHARED.create_widgets
 
 
 @pytest.fixture(params=DIALECTS)

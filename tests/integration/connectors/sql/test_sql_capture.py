@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from lockstep_connector_widgets import create_widgets  # loaded by the sql conftest
 
 from lockstep.config.systems import SqlSystem
 from lockstep.connectors.base import CaptureSpec
 from lockstep.connectors.sql import SqlConnector
 from lockstep.core.records import Change
 from lockstep.errors import ConfigError, Terminal
+from tests.support.widgets import create_widgets
 
 TRIGGERS = CaptureSpec("triggers")
 

@@ -1,5 +1,7 @@
-"""The sync tests' world: an app database (SQLite or MariaDB) and the test org, bound by
-one ``lockstep.yaml``, and the looks at both sides and at the ledger the tests need.
+"""The sync tests' world: an app database (SQLite, MariaDB or PostgreSQL) and the test
+org, bound by one ``lockstep.yaml``, and the looks at both sides and at the ledger the
+tests need. The reconcile and control tests stand on it too (all three share one org,
+``SYNC_ORG``), and so does ``bench/sync_bench.py``.
 
 The app has four tables, the org their four objects (``sync_org.yaml``):
 
@@ -12,16 +14,20 @@ The app has four tables, the org their four objects (``sync_org.yaml``):
 
 Each app row the app owns gets its Salesforce Id, its global id and a sync status
 written back; each Salesforce record carries the global id, which is its upsert key.
+
+``start`` makes a world ready for a test: the app's tables, the config, and a first pass
+already run, so the app's triggers are installed (rows written before it are not
+captured: the initial load is ``lockstep migrate``'s).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import yaml
@@ -30,17 +36,21 @@ from lockstep_emulator.client import EmulatorInfo
 from simple_salesforce.api import Salesforce
 
 from lockstep.config.loader import LoadedConfig, load_config
+from lockstep.config.systems import SalesforceSystem, SqlSystem
+from lockstep.connectors.base import Connector
+from lockstep.connectors.factory import open_connector
 from lockstep.ledger import Ledger, RecordException
 from lockstep.ledger.tables import queue as queue_table
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.sync.run import Open, Options, sync_once
+from tests.support.databases import create_tables
+from tests.support.emulators import OrgSpec
 
 ORG_SCHEMA = Path(__file__).with_name("sync_org.yaml")
 CLIENT_SECRET = "sync-tests-secret"
+SYNC_ORG = OrgSpec(ORG_SCHEMA, CLIENT_SECRET)
 WORKER = "sync-tests"
-
-WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 
 
 def app_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
@@ -93,13 +103,7 @@ def app_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
 
 def create_app(url: str) -> None:
     """The app's tables, empty, at ``url``."""
-    engine = sa.create_engine(url)
-    try:
-        metadata = sa.MetaData()
-        app_tables(metadata)
-        metadata.create_all(engine)
-    finally:
-        engine.dispose()
+    create_tables(url, app_tables)
 
 
 def config_of(info: EmulatorInfo, sql_url: str, directory: Path) -> dict[str, Any]:
@@ -239,29 +243,33 @@ def config_of(info: EmulatorInfo, sql_url: str, directory: Path) -> dict[str, An
     }
 
 
-# -- looks at the org ------------------------------------------------------------------
+# -- Salesforce going down ------------------------------------------------------------
+
+DOWN = {
+    "kind": "http_error",
+    "status": 503,
+    "error_code": "SERVER_UNAVAILABLE",
+    "message": "down for maintenance",
+    "match": {"path": "^/services/data/"},
+}
 
 
-def soql(sf: Salesforce, query: str) -> list[dict[str, Any]]:
-    """Every record ``query`` finds, without the ``attributes``."""
-    records = sf.query_all(query)["records"]
-    return [{k: v for k, v in r.items() if k != "attributes"} for r in records]
+def down_after_connecting(system: str, go_down: Callable[[], None]) -> Open:
+    """``open_connector``, but ``system`` goes down as soon as the pass has checked it."""
 
+    def open_(name: str, config: SalesforceSystem | SqlSystem) -> Connector:
+        connector = open_connector(name, config)
+        if name == system:
+            check = connector.check
 
-def count(sf: Salesforce, obj: str, where: str = "") -> int:
-    clause = f" WHERE {where}" if where else ""
-    return int(sf.query(f"SELECT COUNT() FROM {obj}{clause}")["totalSize"])
+            def check_then_go_down() -> None:
+                check()
+                go_down()
 
+            connector.check = check_then_go_down  # type: ignore[method-assign]
+        return connector
 
-def data_writes(stats: Mapping[str, Any]) -> dict[str, int]:
-    """The write calls to the org's data among the emulator's counted routes (not
-    logins, not the admin API)."""
-    writes = {}
-    for route, n in stats["by_route"].items():
-        method, _, path = route.partition(" ")
-        if method in WRITE_METHODS and path.startswith("/services/data/"):
-            writes[route] = n
-    return writes
+    return open_
 
 
 # -- one test's world ------------------------------------------------------------------
@@ -354,3 +362,17 @@ class World:
     def stored_exceptions(self, summary: Summary) -> list[RecordException]:
         with self.ledger() as ledger:
             return list(ledger.exceptions(run_id=summary.run_id))
+
+
+W = TypeVar("W", bound=World)
+
+
+def start(world: W) -> W:
+    """``world`` with the app's tables, its config, and a first pass run, which found
+    nothing to carry."""
+    create_app(world.sql_url)
+    world.config = config_of(world.info, world.sql_url, world.directory)
+    first = world.sync()
+    assert first.status == "done", first.notes
+    assert first.counts.selected == 0, first.as_dict()
+    return world
