@@ -7,11 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from lockstep_emulator.client import EmulatorError
-from rich.console import Console
 
-from lockstep.demo import run_emulator_tour
-from lockstep.demo.migration import run_migration_demo
 from lockstep.errors import EXIT_CANNOT_RUN
 
 
@@ -29,6 +25,12 @@ def demo(
 ) -> int:
     """Run the seed scenarios end to end on emulators and SQLite: an AMS migration
     (plan, migrate, relink, retry) and an org sync with a golden-record hub."""
+    from lockstep_emulator.client import EmulatorError
+    from rich.console import Console
+
+    from lockstep.demo import run_emulator_tour
+    from lockstep.demo.migration import run_migration_demo
+
     console = Console()
     try:
         if tour:
