@@ -28,14 +28,14 @@ def demo(
     from lockstep_emulator.client import EmulatorError
     from rich.console import Console
 
-    from lockstep.demo import run_emulator_tour
-    from lockstep.demo.migration import run_migration_demo
+    from lockstep.demo.emulator_tour import run_emulator_tour
+    from lockstep.demo.runner import run_demo
 
     console = Console()
     try:
         if tour:
             return run_emulator_tour(console, accounts=accounts)
-        return run_migration_demo(console, workdir)
+        return run_demo(console, workdir)
     except EmulatorError as exc:
         print(f"lockstep demo: error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
