@@ -36,6 +36,7 @@ bench: $(STAMP)
 	@$(BIN)/python bench/connectors_bench.py
 	@$(BIN)/python bench/migrate_bench.py
 	@$(BIN)/python bench/sync_bench.py
+	@$(BIN)/python bench/startup_bench.py
 
 peers: $(STAMP)
 	@bash bench/peers/setup.sh

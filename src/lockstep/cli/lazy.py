@@ -95,11 +95,11 @@ class LazyGroup(TyperGroup):
         if not names:
             return
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = [(name, self._short_help(ctx, name, limit)) for name in names]
+        rows = [(name, self._short_help(name, limit)) for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def _short_help(self, ctx: click.Context, name: str, limit: int) -> str:
+    def _short_help(self, name: str, limit: int) -> str:
         loaded = self.commands.get(name)
         if loaded is not None:
             return loaded.get_short_help_str(limit)
