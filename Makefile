@@ -36,6 +36,7 @@ bench: $(STAMP)
 	@$(BIN)/python -m bench.connectors_bench
 	@$(BIN)/python bench/migrate_bench.py
 	@$(BIN)/python -m bench.sync_bench
+	@$(BIN)/python bench/startup_bench.py
 
 peers: $(STAMP)
 	@bash bench/peers/setup.sh

@@ -1,4 +1,5 @@
-"""The ``lockstep`` command: sub-commands are registered here, each in its own module.
+"""The ``lockstep`` command: sub-commands are named here, each in its own module, and
+imported only when it is used (``cli.lazy``), so ``lockstep --help`` starts quickly.
 
 Errors reach the user as one line on stderr, ``lockstep: error: …``, and an exit code
 from the contract in DESIGN.md (0 done, 1 done with failed records, 2 bad usage or
@@ -13,36 +14,82 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import typer
-from lockstep_emulator.cli.serve import emulator_app
 
 from lockstep import __version__
-from lockstep.cli.demo import demo
-from lockstep.cli.migrate import migrate, plan, relink
+from lockstep.cli.lazy import Lazy, LazyGroup
 from lockstep.cli.output import errors_out
-from lockstep.cli.reconcile import reconcile
-from lockstep.cli.status import explain, status
-from lockstep.cli.sync import sync
-from lockstep.cli.validate import validate
 from lockstep.errors import EXIT_CANNOT_RUN, EXIT_USAGE, ConfigError, LockstepError
+
+COMMANDS = {
+    "demo": Lazy(
+        "lockstep.cli.demo:demo",
+        "Run the seed scenarios end to end on emulators and SQLite: an AMS migration "
+        "(plan, migrate, relink, retry) and an org sync with a golden-record hub.",
+    ),
+    "validate": Lazy(
+        "lockstep.cli.validate:validate",
+        "Load the config and check it against the systems: objects, tables, fields, "
+        "types, external ids, references and filters.",
+    ),
+    "plan": Lazy(
+        "lockstep.cli.migrate:plan",
+        "Dry run of migrate: read both sides, match, and report what would be created, "
+        "updated, linked or skipped, and which lookups would wait for relink.",
+    ),
+    "migrate": Lazy(
+        "lockstep.cli.migrate:migrate",
+        "Load every entity into its targets, parents first, matching before creating.",
+    ),
+    "relink": Lazy(
+        "lockstep.cli.migrate:relink",
+        "Fill the lookups migrate deferred (self-references, cycles); refused before a "
+        "migrate has finished for those entities.",
+    ),
+    "sync": Lazy(
+        "lockstep.cli.sync:sync",
+        "Capture every binding's changes into the ledger's queue, then drain the queue "
+        "parents first: each change goes to the other systems by ownership, with "
+        "conflicts, lock rules and write-back.",
+    ),
+    "reconcile": Lazy(
+        "lockstep.cli.reconcile:reconcile",
+        "Read every system in full, line each record up across them and compare every "
+        "field with its owner's value; diff.csv lists each record and system (create: "
+        "missing, update: differs, skip: not linked or gone from its owner).",
+    ),
+    "status": Lazy(
+        "lockstep.cli.status:status",
+        "The ledger's health: the last run of each mode, the change queue per entity "
+        "(states, the oldest pending change, the next retry, the errors behind what "
+        "waits or failed) and the latest exceptions.",
+    ),
+    "explain": Lazy(
+        "lockstep.cli.status:explain",
+        "One record's lineage: its ids in every system, its golden record, what each "
+        "system last agreed on, its changes in the queue and its exceptions.",
+    ),
+    "emulator": Lazy(
+        "lockstep_emulator.cli.serve:emulator_app",
+        "A local, HTTPS Salesforce API server that unmodified clients use.",
+    ),
+}
+
+
+class Commands(LazyGroup):
+    """``lockstep``'s sub-commands, each imported when it is used."""
+
+    commands_at = COMMANDS
+
 
 app = typer.Typer(
     name="lockstep",
+    cls=Commands,
     help="Keep Salesforce orgs and the systems around them in agreement.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-app.add_typer(emulator_app, name="emulator")
-app.command("demo")(demo)
-app.command("validate")(validate)
-app.command("plan")(plan)
-app.command("migrate")(migrate)
-app.command("relink")(relink)
-app.command("sync")(sync)
-app.command("reconcile")(reconcile)
-app.command("status")(status)
-app.command("explain")(explain)
 
 
 def _print_version(value: bool) -> None:
@@ -63,9 +110,16 @@ def root(
     """Keep Salesforce orgs and the systems around them in agreement."""
 
 
+def command_group() -> Commands:
+    """The click command typer builds from ``app``: what ``main`` runs."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, Commands)
+    return group
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script: run a command and exit with its code."""
-    command = typer.main.get_command(app)
+    command = command_group()
     try:
         result = command.main(args=argv, prog_name="lockstep", standalone_mode=False)
     except typer.TyperException as exc:  # click's errors (typer vendors click)

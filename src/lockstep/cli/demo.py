@@ -7,11 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from lockstep_emulator.client import EmulatorError
-from rich.console import Console
 
-from lockstep.demo import run_emulator_tour
-from lockstep.demo.migration import run_migration_demo
 from lockstep.errors import EXIT_CANNOT_RUN
 
 
@@ -29,11 +25,17 @@ def demo(
 ) -> int:
     """Run the seed scenarios end to end on emulators and SQLite: an AMS migration
     (plan, migrate, relink, retry) and an org sync with a golden-record hub."""
+    from lockstep_emulator.client import EmulatorError
+    from rich.console import Console
+
+    from lockstep.demo.emulator_tour import run_emulator_tour
+    from lockstep.demo.runner import run_demo
+
     console = Console()
     try:
         if tour:
             return run_emulator_tour(console, accounts=accounts)
-        return run_migration_demo(console, workdir)
+        return run_demo(console, workdir)
     except EmulatorError as exc:
         print(f"lockstep demo: error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN

@@ -4,31 +4,26 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import typer
-
+from lockstep.cli.options import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    EntityOption,
+    JsonOption,
+    ReportsOption,
+    retry_failed_option,
+)
 from lockstep.cli.output import print_run
-from lockstep.config.loader import load_config
 from lockstep.errors import EXIT_FAILED_RECORDS, EXIT_OK
-from lockstep.migrate.run import Mode, Options, run
-from lockstep.reports.progress import Progress, make_progress
-from lockstep.reports.summary import Summary
 
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The config file.")]
-EntityOption = Annotated[
-    list[str] | None,
-    typer.Option("--entity", "-e", help="Only this entity (repeatable); default: all."),
-]
-ReportsOption = Annotated[
-    Path | None,
-    typer.Option("--reports", help="Write reports/<run-id>/ here (default: run.reports)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print summary.json on stdout.")]
+if TYPE_CHECKING:
+    from lockstep.migrate.run import Mode
+    from lockstep.reports.summary import Summary
 
 
 def plan(
-    config: ConfigOption = Path("lockstep.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     entity: EntityOption = None,
     reports: ReportsOption = None,
     json: JsonOption = False,
@@ -40,13 +35,12 @@ def plan(
 
 
 def migrate(
-    config: ConfigOption = Path("lockstep.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     entity: EntityOption = None,
     reports: ReportsOption = None,
     json: JsonOption = False,
     retry_failed: Annotated[
-        bool,
-        typer.Option("--retry-failed", help="Redo only the records that failed last time."),
+        bool, retry_failed_option("Redo only the records that failed last time.")
     ] = False,
 ) -> int:
     """Load every entity into its targets, parents first, matching before creating."""
@@ -54,7 +48,7 @@ def migrate(
 
 
 def relink(
-    config: ConfigOption = Path("lockstep.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     entity: EntityOption = None,
     reports: ReportsOption = None,
     json: JsonOption = False,
@@ -73,6 +67,10 @@ def _run(
     *,
     retry_failed: bool = False,
 ) -> int:
+    from lockstep.config.loader import load_config
+    from lockstep.migrate.run import Options, run
+    from lockstep.reports.progress import Progress, make_progress
+
     loaded = load_config(config)
     options = Options(mode, tuple(entities) if entities else None, retry_failed, reports)
     progress = Progress() if as_json else make_progress(sys.stderr)

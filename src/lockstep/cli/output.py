@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Collection, Iterable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.table import Table
-
-from lockstep.reports.summary import Summary
+if TYPE_CHECKING:
+    from lockstep.reports.summary import Summary
 
 
 def say(line: str) -> None:
@@ -56,6 +54,9 @@ def table(
     a rich table when stdout is a terminal, else the title and aligned plain lines
     that a script or a log can take."""
     if _is_tty(sys.stdout):
+        from rich.console import Console  # on a terminal only
+        from rich.table import Table
+
         grid = Table(title=title, title_justify="left", title_style="bold")
         for name in columns:
             grid.add_column(name, justify="right" if name in right else "left")

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from lockstep.cli.migrate import ConfigOption, EntityOption, JsonOption, ReportsOption
+from lockstep.cli.options import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    EntityOption,
+    JsonOption,
+    ReportsOption,
+    worker_option,
+)
 from lockstep.cli.output import print_run
-from lockstep.config.loader import load_config
 from lockstep.errors import EXIT_FAILED_RECORDS, EXIT_OK
-from lockstep.reconcile.run import Options
-from lockstep.reconcile.run import reconcile as run_reconcile
-from lockstep.reports.progress import Progress, make_progress
 
 COLUMNS = ("selected", "created", "updated", "unchanged", "skipped", "failed")
 
 
 def reconcile(
-    config: ConfigOption = Path("lockstep.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     entity: EntityOption = None,
     reports: ReportsOption = None,
     json: JsonOption = False,
@@ -28,15 +30,17 @@ def reconcile(
         bool,
         typer.Option("--apply", help="Repair what differs, through sync's path (by ownership)."),
     ] = False,
-    worker: Annotated[
-        str | None,
-        typer.Option("--worker", metavar="NAME", help="The name --apply claims changes under."),
-    ] = None,
+    worker: Annotated[str | None, worker_option("The name --apply claims changes under.")] = None,
 ) -> int:
     """Read every system in full, line each record up across them and compare every
     field with its owner's value; diff.csv lists each record and system (create:
     missing, update: differs, skip: not linked or gone from its owner). With --apply,
     repair them. Exit 1 when differences remain (or a repair failed)."""
+    from lockstep.config.loader import load_config
+    from lockstep.reconcile.run import Options
+    from lockstep.reconcile.run import reconcile as run_reconcile
+    from lockstep.reports.progress import Progress, make_progress
+
     loaded = load_config(config)
     options = Options(tuple(entity) if entity else None, apply, reports, worker)
     with Progress() if json else make_progress(sys.stderr) as progress:

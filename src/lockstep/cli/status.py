@@ -10,28 +10,17 @@ from __future__ import annotations
 import json as jsonlib
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lockstep.cli.migrate import ConfigOption
+from lockstep.cli.options import DEFAULT_CONFIG, ConfigOption, JsonObjectOption
 from lockstep.cli.output import say, table
-from lockstep.config.loader import load_config
-from lockstep.control import (
-    EntityQueue,
-    LedgerStatus,
-    Lineage,
-    ledger_url,
-    read_lineage,
-    read_status,
-)
-from lockstep.control.explain import plain
 from lockstep.errors import EXIT_FAILED_RECORDS, EXIT_OK
-from lockstep.ledger.tables import QUEUE_STATES
-from lockstep.reports.summary import iso_utc
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+if TYPE_CHECKING:
+    from lockstep.control import EntityQueue, LedgerStatus, Lineage
+
 RUN_COUNTS = (
     "selected",
     "created",
@@ -45,11 +34,14 @@ RUN_COUNTS = (
 MESSAGE_WIDTH = 100
 
 
-def status(config: ConfigOption = Path("lockstep.yaml"), json: JsonOption = False) -> int:
+def status(config: ConfigOption = DEFAULT_CONFIG, json: JsonObjectOption = False) -> int:
     """The ledger's health: the last run of each mode, the change queue per entity
     (states, the oldest pending change, the next retry, the errors behind what waits or
     failed) and the latest exceptions. Exit 1 when changes are failed or dead: they
     need a person."""
+    from lockstep.config.loader import load_config
+    from lockstep.control import ledger_url, read_status
+
     loaded = load_config(config)
     report = read_status(ledger_url(loaded), tuple(loaded.config.entities))
     if json:
@@ -78,12 +70,15 @@ def explain(
             help="The system KEY is a native id of (default: the entity's owner).",
         ),
     ] = None,
-    config: ConfigOption = Path("lockstep.yaml"),
-    json: JsonOption = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    json: JsonObjectOption = False,
 ) -> int:
     """One record's lineage: its ids in every system, its golden record, what each
     system last agreed on, its changes in the queue and its exceptions. Exit 1 when
     the ledger knows no such record."""
+    from lockstep.config.loader import load_config
+    from lockstep.control import ledger_url, read_lineage
+
     loaded = load_config(config)
     found = read_lineage(ledger_url(loaded), loaded.config, entity, key, system)
     if json:
@@ -97,6 +92,8 @@ def explain(
 
 
 def _status(report: LedgerStatus) -> None:
+    from lockstep.ledger.tables import QUEUE_STATES
+
     at = report.at
     say(f"ledger {report.ledger}, at {_stamp(at)}")
     say("")
@@ -154,6 +151,8 @@ def _status(report: LedgerStatus) -> None:
 
 
 def _queue_row(q: EntityQueue, at: datetime) -> list[str]:
+    from lockstep.ledger.tables import QUEUE_STATES
+
     oldest = "" if q.oldest_pending is None else _age((at - q.oldest_pending).total_seconds())
     retry = ""
     if q.next_retry is not None:
@@ -260,6 +259,8 @@ def _json(data: dict[str, Any]) -> None:
 
 
 def _stamp(moment: datetime | None) -> str:
+    from lockstep.reports.summary import iso_utc
+
     return "" if moment is None else iso_utc(moment.replace(microsecond=0))
 
 
@@ -281,4 +282,6 @@ def _short(text: str) -> str:
 
 
 def _value(value: Any) -> str:
+    from lockstep.control.explain import plain
+
     return jsonlib.dumps(plain(value), ensure_ascii=False)

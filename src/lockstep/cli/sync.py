@@ -12,19 +12,26 @@ from __future__ import annotations
 import json as jsonlib
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lockstep.cli.migrate import ConfigOption, EntityOption, JsonOption, ReportsOption
+from lockstep.cli.options import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    EntityOption,
+    JsonOption,
+    ReportsOption,
+    retry_failed_option,
+    worker_option,
+)
 from lockstep.cli.output import print_run, say
-from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.errors import EXIT_CANNOT_RUN, EXIT_FAILED_RECORDS, EXIT_OK, Transient
-from lockstep.reports.progress import Progress, make_progress
-from lockstep.reports.summary import Summary
-from lockstep.sync.loop import SignalStop, capture_interval, keep_syncing, stop_on_signals
-from lockstep.sync.run import Options, sync_once
+
+if TYPE_CHECKING:
+    from lockstep.config.loader import LoadedConfig
+    from lockstep.reports.summary import Summary
+    from lockstep.sync.run import Options
 
 EXIT_INTERRUPTED = 130  # as a shell reports a process stopped by SIGINT
 DEFAULT_INTERVAL = 60.0  # Capture.interval_seconds' default; used when nothing captures
@@ -34,21 +41,19 @@ PASS_COUNTS = ("created", "updated", "deleted", "unchanged", "failed")
 
 
 def sync(
-    config: ConfigOption = Path("lockstep.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     entity: EntityOption = None,
     reports: ReportsOption = None,
     json: JsonOption = False,
     worker: Annotated[
-        str | None,
-        typer.Option("--worker", metavar="NAME", help="The name this worker claims changes under."),
+        str | None, worker_option("The name this worker claims changes under.")
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
     retry_failed: Annotated[
         bool,
-        typer.Option(
-            "--retry-failed",
-            help="First send again the changes that failed for good (status Failed) or "
-            "used up their retries.",
+        retry_failed_option(
+            "First send again the changes that failed for good (status Failed) or "
+            "used up their retries."
         ),
     ] = False,
     interval: Annotated[
@@ -76,6 +81,10 @@ def sync(
         )
     if interval is not None and interval <= 0:
         raise typer.BadParameter(f"{interval:g} is not more than 0", param_hint="'--interval'")
+    from lockstep.config.loader import load_config
+    from lockstep.sync.loop import capture_interval
+    from lockstep.sync.run import Options
+
     loaded = load_config(config)
     options = Options(tuple(entity) if entity else None, reports, worker, retry_failed)
     if once:
@@ -88,6 +97,9 @@ def sync(
 
 
 def _once(loaded: LoadedConfig, options: Options, as_json: bool) -> int:
+    from lockstep.reports.progress import Progress, make_progress
+    from lockstep.sync.run import sync_once
+
     with Progress() if as_json else make_progress(sys.stderr) as progress:
         summary = sync_once(loaded, options, progress=progress)
     if as_json:
@@ -114,6 +126,10 @@ def _interrupted(summary: Summary) -> None:
 
 
 def _loop(loaded: LoadedConfig, options: Options, as_json: bool, interval: float) -> int:
+    from lockstep.reports.progress import Progress
+    from lockstep.sync.loop import SignalStop, keep_syncing, stop_on_signals
+    from lockstep.sync.run import sync_once
+
     def aside(line: str) -> None:  # beside the results, or out of the way of JSON
         print(line, file=sys.stderr if as_json else sys.stdout, flush=True)
 

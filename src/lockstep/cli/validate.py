@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from lockstep.cli.options import DEFAULT_CONFIG, ConfigOption
 from lockstep.cli.output import errors_out, say
-from lockstep.config.loader import load_config
 from lockstep.errors import EXIT_CANNOT_RUN, EXIT_OK, EXIT_USAGE
-from lockstep.validation.live import validate as validate_live
-
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="The config file.", show_default=True)
-]
 
 
 def validate(
-    config: ConfigOption = Path("lockstep.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     offline: Annotated[
         bool,
         typer.Option("--offline", help="Check the file only; do not connect to the systems."),
@@ -28,6 +22,9 @@ def validate(
     external ids, references and filters. Every problem is reported with its file:line.
 
     Exit codes: 0 clean, 2 problems found, 3 a system could not be reached."""
+    from lockstep.config.loader import load_config
+    from lockstep.validation.live import validate as validate_live
+
     loaded = load_config(config)
     outcome = validate_live(loaded, offline=offline)
     errors_out("lockstep validate", outcome.problems)

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import connect, start_emulator
 
 from lockstep.config.loader import LoadedConfig, load_config
 from lockstep.demo import app_data
+from lockstep.demo.environment import copy_example, count, emulator_env
+from lockstep.demo.narrator import Narrator
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueState
 from lockstep.reconcile.run import Options as ReconcileOptions
@@ -40,15 +42,10 @@ from lockstep.sync.run import Options, sync_once
 
 PENDING: tuple[QueueState, ...] = ("pending",)
 
-if TYPE_CHECKING:
-    from lockstep.demo.migration import Narrator
 
-
-def service_app_scenario(n: Narrator, example: Path, work: Path, emulator_env: Any) -> None:
+def service_app_scenario(n: Narrator, example: Path, work: Path) -> None:
     n.title("Seed 001 — a service app and Salesforce, in sync both ways")
-    work.mkdir(parents=True, exist_ok=True)
-    for name in ("lockstep.yaml", "org.yaml"):
-        (work / name).write_text((example / name).read_text())
+    copy_example(example, work, "lockstep.yaml", "org.yaml")
     app = work / "app.db"
     app_data.create(app)
     with start_emulator("--schema", str(work / "org.yaml")) as process:
@@ -69,7 +66,7 @@ def service_app_scenario(n: Narrator, example: Path, work: Path, emulator_env: A
         n.step(f"the service team books {booked} ads in the app")
         second = _sync(loaded)
         n.summary(second)
-        in_org = _count(sf, "SELECT COUNT() FROM Usage__c")
+        in_org = count(sf, "SELECT COUNT() FROM Usage__c")
         n.check(f"each ad is one Usage__c in Salesforce ({in_org})", in_org == booked)
         done = _rows(
             app,
@@ -79,7 +76,7 @@ def service_app_scenario(n: Narrator, example: Path, work: Path, emulator_env: A
         n.check(
             f"the Usage__c Id and 'Success' are written back into every ad ({done})", done == booked
         )
-        linked = _count(sf, "SELECT COUNT() FROM Usage__c WHERE Contract__c != null")
+        linked = count(sf, "SELECT COUNT() FROM Usage__c WHERE Contract__c != null")
         n.check("every usage hangs off its contract in Salesforce", linked == booked)
 
         admin = AdminClient.for_info(info)
@@ -101,7 +98,7 @@ def service_app_scenario(n: Narrator, example: Path, work: Path, emulator_env: A
 def _delayed_not_lost(
     n: Narrator, loaded: LoadedConfig, admin: AdminClient, app: Path, sf: Any
 ) -> None:
-    before = _count(sf, "SELECT COUNT() FROM Usage__c")
+    before = count(sf, "SELECT COUNT() FROM Usage__c")
     admin.set_faults(
         [
             {
@@ -124,7 +121,7 @@ def _delayed_not_lost(
     _make_due(loaded)
     n.step("Salesforce is back")
     _sync(loaded)
-    after = _count(sf, "SELECT COUNT() FROM Usage__c")
+    after = count(sf, "SELECT COUNT() FROM Usage__c")
     n.check(
         f"every waiting ad arrived exactly once ({after - before} new Usage__c)",
         after - before == booked,
@@ -244,10 +241,6 @@ def _org_writes(admin: AdminClient) -> int:
         if route.split(" ", 1)[0] in ("POST", "PATCH", "PUT", "DELETE")
         and "/services/data/" in route
     )
-
-
-def _count(sf: Any, soql: str) -> int:
-    return int(sf.query(soql)["totalSize"])
 
 
 def _rows(db: Path, sql: str) -> int:

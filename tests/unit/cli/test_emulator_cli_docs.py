@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 
-from lockstep.cli.app import app
+from lockstep.cli.app import command_group
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "cli.md"
 ADMIN = ["stats", "refresh", "clock", "undelete", "reset", "seed", "faults list",
@@ -16,7 +15,9 @@ ADMIN = ["stats", "refresh", "clock", "undelete", "reset", "seed", "faults list"
 
 
 def command(path: str) -> Any:
-    found: Any = typer.main.get_command(app).commands["emulator"]  # type: ignore[attr-defined]
+    group = command_group()
+    group.load_all()
+    found: Any = group.commands["emulator"]
     for name in path.split():
         found = found.commands[name]
     return found

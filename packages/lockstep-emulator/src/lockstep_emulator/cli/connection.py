@@ -15,14 +15,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import orjson
 import typer
 
-from lockstep_emulator.admin_client import AdminClient, AdminRefused, Unreachable
-from lockstep_emulator.client import EmulatorError, EmulatorInfo
 from lockstep_emulator.exits import EXIT_CANNOT_RUN, EXIT_USAGE
+
+if TYPE_CHECKING:  # the HTTP clients are imported when a command runs, not for --help
+    from lockstep_emulator.admin_client import AdminClient
+    from lockstep_emulator.client import EmulatorInfo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +47,8 @@ class Connection:
     client_secret: str | None = None
 
     def client(self) -> AdminClient:
+        from lockstep_emulator.admin_client import AdminClient
+
         info = _read_info(self.info) if self.info is not None else None
         url = self.url or (info.instance_url if info else None)
         ca_cert = self.ca_cert or (info.ca_cert if info else None)
@@ -67,6 +71,8 @@ class Connection:
 
 
 def _read_info(path: Path) -> EmulatorInfo:
+    from lockstep_emulator.client import EmulatorError, EmulatorInfo
+
     try:
         return EmulatorInfo.from_json(path.read_bytes().strip())
     except OSError as exc:
@@ -111,6 +117,8 @@ def connection(command: F) -> F:
 
     @functools.wraps(command)
     def run(**kwargs: Any) -> Any:
+        from lockstep_emulator.admin_client import AdminRefused, Unreachable
+
         where = kwargs.pop("cli_context").command_path
         conn = Connection(**{name: kwargs.pop(name) for name, *_ in _OPTIONS})
         try:
