@@ -85,12 +85,21 @@ def sync(
     from lockstep.sync.loop import capture_interval
     from lockstep.sync.run import Options
 
+    _import_connectors()
     loaded = load_config(config)
     options = Options(tuple(entity) if entity else None, reports, worker, retry_failed)
     if once:
         return _once(loaded, options, json)
     every = interval or capture_interval(loaded.config, options.entities) or DEFAULT_INTERVAL
     return _loop(loaded, options, json, every)
+
+
+def _import_connectors() -> None:
+    """Import the connectors now rather than inside the first pass (the factory imports
+    them on use), so that a pass's time, and the loop's rhythm, are the passes' own
+    from the first on."""
+    import lockstep.connectors.salesforce
+    import lockstep.connectors.sql  # noqa: F401
 
 
 # -- one pass ----------------------------------------------------------------------------
