@@ -23,10 +23,11 @@ PASSES = 4
 def loop(world: World, rule: dict[str, Any]) -> tuple[list[Summary], list[Transient]]:
     """``keep_syncing`` on the world, ``PASSES`` passes; ``rule`` is armed after the
     first (a failure of the first pass ends the loop by design) with a new customer to
-    carry, and cleared before the last."""
+    carry, and cleared before the last (it must have fired by then)."""
     stop = threading.Event()
     summaries: list[Summary] = []
     failures: list[Transient] = []
+    fired: list[int] = []
 
     def on_pass(summary: Summary) -> None:
         summaries.append(summary)
@@ -34,6 +35,7 @@ def loop(world: World, rule: dict[str, Any]) -> tuple[list[Summary], list[Transi
             world.insert("customers", [{"id": 1, "name": "during", "phone": None}])
             world.admin.set_faults([rule])
         if len(summaries) + len(failures) == PASSES - 1:
+            fired.append(world.admin.faults()["rules"][0]["fired"])
             world.admin.clear_faults()
         if len(summaries) + len(failures) >= PASSES:
             stop.set()
@@ -44,6 +46,7 @@ def loop(world: World, rule: dict[str, Any]) -> tuple[list[Summary], list[Transi
     passes = keep_syncing(world.sync, stop, 0.0, on_pass=on_pass, on_failure=on_failure)
 
     assert passes == PASSES
+    assert fired and fired[0] == rule.get("count", fired[0]) and fired[0] >= 2, fired
     return summaries, failures
 
 
