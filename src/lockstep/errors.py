@@ -17,14 +17,15 @@
 A failure of *one record* is not an exception: it is a ``RecordError`` value in that
 record's ``OpResult`` (see ``lockstep.core.ops``), so the rest of the batch goes on.
 
+``classify_http`` is the one place HTTP statuses and Salesforce error codes become
+classes; nothing matches on message text.
+
 Each class has a ``code``, the one vocabulary for "this op was not done because of
 <failure>": a write whose call failed gives its ops not done that code, as record
 errors marked transient (``lockstep.connectors.base.not_done``). An op the system did
 not process is never the record's fault, so it always waits for a retry, whatever
 failed: ``NOT_DONE_CODES`` are all transient, ``Terminal`` ones included (those stop
 the pass instead: a person acts, then the waiting changes go through).
-``classify_http`` is the one place HTTP statuses and Salesforce error codes become
-classes; nothing matches on message text.
 """
 
 from __future__ import annotations

@@ -84,9 +84,10 @@ def _pause(started: float, interval: float, clock: Callable[[], float]) -> float
 
 
 def failure_pause(pause: float, interval: float, rng: random.Random) -> float:
-    """The pause after a failed pass: the regular one (what is left of ``interval``)
-    with jitter, uniform in ``[pause / 2, pause / 2 + interval]``: the same on
-    average, never at once, and spread over an interval."""
+    """The pause after a failed pass, from the regular one (what is left of
+    ``interval``): uniform in ``[pause / 2, pause / 2 + interval]``, so never at once
+    when a pause was due, about the regular pace on average, and spread over an
+    interval (workers that failed together come back apart)."""
     return pause / 2 + rng.uniform(0.0, interval)
 
 
