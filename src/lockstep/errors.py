@@ -11,18 +11,27 @@
         │   ├── Contended    UNABLE_TO_LOCK_ROW: another transaction holds the row
         │   └── QuotaShed    lockstep's own brake: the daily API share is reached
         └── Terminal         retrying cannot help until a person acts; exit 3
-            ├── AuthFailed   credentials refused (after one re-login)
+            ├── AuthFailed   credentials refused (the token endpoint said no)
             └── SchemaError  an object, table or field the config names is missing
 
 A failure of *one record* is not an exception: it is a ``RecordError`` value in that
 record's ``OpResult`` (see ``lockstep.core.ops``), so the rest of the batch goes on.
+
 ``classify_http`` is the one place HTTP statuses and Salesforce error codes become
 classes; nothing matches on message text.
+
+Each class has a ``code``, the one vocabulary for "this op was not done because of
+<failure>": a write whose call failed gives its ops not done that code, as record
+errors marked transient (``lockstep.connectors.base.not_done``). An op the system did
+not process is never the record's fault, so it always waits for a retry, whatever
+failed: ``NOT_DONE_CODES`` are all transient, ``Terminal`` ones included (those stop
+the pass instead: a person acts, then the waiting changes go through).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
 
 EXIT_OK = 0
 EXIT_FAILED_RECORDS = 1
@@ -52,6 +61,9 @@ class ConfigError(LockstepError):
 class SystemFailure(LockstepError):
     """A call to the system named ``system`` failed as a whole."""
 
+    code: ClassVar[str] = "SYSTEM_FAILURE"
+    retry_after: float | None = None  # seconds, when the system said
+
     def __init__(self, system: str, message: str) -> None:
         super().__init__(f"{system}: {message}")
         self.system = system
@@ -61,6 +73,8 @@ class SystemFailure(LockstepError):
 class Transient(SystemFailure):
     """Worth retrying later; ``retry_after`` (seconds) when the system said."""
 
+    code = "TRANSIENT"
+
     def __init__(self, system: str, message: str, retry_after: float | None = None) -> None:
         super().__init__(system, message)
         self.retry_after = retry_after
@@ -69,30 +83,55 @@ class Transient(SystemFailure):
 class Unreachable(Transient):
     """The system could not be reached, or failed on its side (5xx, timeout)."""
 
+    code = "UNREACHABLE"
+
 
 class RateLimited(Transient):
     """The system refused for load or quota (429, REQUEST_LIMIT_EXCEEDED)."""
+
+    code = "RATE_LIMITED"
 
 
 class Contended(Transient):
     """A row the call needs is locked by another transaction (``UNABLE_TO_LOCK_ROW``)."""
 
+    code = "CONTENDED"
+
 
 class QuotaShed(Transient):
     """lockstep stopped itself: the share of the daily API allocation is used."""
+
+    code = "QUOTA_SHED"
 
 
 class Terminal(SystemFailure):
     """Retrying will not help until someone changes something."""
 
+    code = "TERMINAL"
+
 
 class AuthFailed(Terminal):
     """The system refused the credentials."""
+
+    code = "AUTH_FAILED"
 
 
 class SchemaError(Terminal):
     """An object, table or field the config relies on is not there."""
 
+    code = "SCHEMA_ERROR"
+
+
+def failure_classes(root: type[SystemFailure] = SystemFailure) -> Iterator[type[SystemFailure]]:
+    """``root`` and every subclass of it defined so far, depth first."""
+    yield root
+    for sub in root.__subclasses__():
+        yield from failure_classes(sub)
+
+
+# Every code an op not done can carry. Subclasses defined elsewhere (a connector's own
+# failure) inherit their parent's code or must add theirs here: a test checks.
+NOT_DONE_CODES = frozenset(c.code for c in failure_classes())
 
 RATE_LIMIT_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED", "CONCURRENT_REQUEST_LIMIT_EXCEEDED"})
 CONTENTION_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})

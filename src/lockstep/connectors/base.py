@@ -3,7 +3,8 @@
 A connector speaks *native* names (objects, tables, fields); mapping to the canonical
 model is pure code elsewhere. Every method raises only ``lockstep.errors``
 exceptions for whole-call failures; per-record failures come back as ``OpResult``
-values, one per input operation, in input order.
+values, one per input operation, in input order. An op a failed call left undone
+comes back as ``not_done(failure)``: transient, coded after the failure.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
-from lockstep.core.ops import Op, OpResult
+from lockstep.core.ops import Op, OpResult, RecordError
 from lockstep.core.records import ChangeBatch, Row
 from lockstep.core.shapes import ObjectShape
+from lockstep.errors import SystemFailure
 
 CaptureMode = Literal["triggers", "watermark", "poll", "cdc", "none"]
 
@@ -28,6 +30,19 @@ class CaptureSpec:
     mode: CaptureMode = "none"
     column: str | None = None  # the watermark / modstamp column
     lookback_seconds: float = 0.0
+
+
+def not_done(failure: SystemFailure, *, code: str | None = None) -> RecordError:
+    """The record error of an op the system did not process because ``failure`` stopped
+    the call: transient whatever failed (it says nothing about the record), coded after
+    the failure (``UNREACHABLE``, ``CONTENDED``…, see ``lockstep.errors``) unless a
+    more precise ``code`` is known, with the system's ``retry_after``."""
+    return RecordError(
+        code or failure.code,
+        f"not done: {failure}",
+        transient=True,
+        retry_after=failure.retry_after,
+    )
 
 
 @dataclass

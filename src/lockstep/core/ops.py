@@ -39,11 +39,16 @@ Op = Upsert | Delete
 @dataclass(frozen=True)
 class RecordError:
     """Why the system refused one record: its own error code (Salesforce's
-    ``statusCode``, or a lockstep code such as ``SQL_INTEGRITY``) and message."""
+    ``statusCode``, or a lockstep code such as ``SQL_INTEGRITY``) and message.
+    ``transient``: the op was not done for a reason that is not the record's (the call
+    failed before reaching it), so it may be sent again, after ``retry_after`` seconds
+    when the system said."""
 
     code: str
     message: str
     fields: tuple[str, ...] = ()
+    transient: bool = False
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)

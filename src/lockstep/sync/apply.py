@@ -20,8 +20,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lockstep.config.entities import Entity
-from lockstep.core.ops import Delete, Op, OpResult, Upsert
-from lockstep.errors import Contended, QuotaShed, RateLimited, SystemFailure, Transient
+from lockstep.connectors.base import not_done
+from lockstep.core.ops import Delete, Op, OpResult, RecordError, Upsert
+from lockstep.errors import SystemFailure, Terminal
 from lockstep.ledger import Ledger
 from lockstep.mapping.errors import MappingError
 from lockstep.mapping.ownership import print_of
@@ -168,18 +169,20 @@ class Writes:
         return stamps
 
     def apply(self, side: Side, ops: Sequence[Op], works: Sequence[Work]) -> list[OpResult | None]:
-        """``ops`` through the side's connector; a whole-call failure fails every work
-        (transient: it waits for a retry) and gives ``None`` results."""
+        """``ops`` through the side's connector; a whole-call failure leaves every op
+        not done, so every work waits for a retry (``not_done``: whatever failed, it is
+        not the records' fault), and gives ``None`` results. A ``Terminal`` one is
+        noted too: the pass ends interrupted, for a person to act."""
         if not ops:
             return []
         try:
             return list(side.connector.apply(side.binding.target, ops))
-        except Transient as exc:
-            for w in works:
-                w.fail(_code(exc), exc.message, side.system, passing=True)
         except SystemFailure as exc:
+            error = not_done(exc)
             for w in works:
-                w.fail("SYSTEM_FAILURE", exc.message, side.system)
+                _not_done(w, side.system, error)
+            if isinstance(exc, Terminal):
+                self.out.stopped(exc)
         return [None] * len(ops)
 
     def _record(self, side: Side, done: Sequence[tuple[Work, OpResult]]) -> None:
@@ -297,8 +300,21 @@ class Writes:
 
 def refused(w: Work, system: str, result: OpResult) -> None:
     error = result.error
-    code = error.code if error else "UNKNOWN"
-    w.fail(code, error.message if error else "", system, result.job_id)
+    if error is None:
+        w.fail("UNKNOWN", "", system, result.job_id)
+        return
+    w.fail(
+        error.code,
+        error.message,
+        system,
+        result.job_id,
+        passing=error.transient,
+        retry_after=error.retry_after,
+    )
+
+
+def _not_done(w: Work, system: str, error: RecordError) -> None:
+    w.fail(error.code, error.message, system, passing=True, retry_after=error.retry_after)
 
 
 def _held(works: Sequence[Work], system: str) -> dict[str, Work]:
@@ -308,13 +324,3 @@ def _held(works: Sequence[Work], system: str) -> dict[str, Work]:
         if w.origin == system and w.gid and not w.echo and w.failure is None:
             held[w.gid] = w
     return held
-
-
-def _code(failure: Transient) -> str:
-    if isinstance(failure, Contended):
-        return "UNABLE_TO_LOCK_ROW"
-    if isinstance(failure, RateLimited):
-        return "REQUEST_LIMIT_EXCEEDED"
-    if isinstance(failure, QuotaShed):
-        return "QUOTA_SHED"
-    return "UNREACHABLE"

@@ -29,6 +29,7 @@ from lockstep.config.entities import Entity
 from lockstep.config.models import Config
 from lockstep.connectors.base import Connector
 from lockstep.core.counts import Tally
+from lockstep.errors import Terminal
 from lockstep.expr import Expr, parse
 from lockstep.ledger import Ledger
 from lockstep.mapping.ownership import print_of
@@ -60,6 +61,7 @@ class Drain:
         self.worker = worker
         self.counts = counts
         self.waiting = 0  # items sent back to wait for a retry
+        self.stopped_by: dict[str, Terminal] = {}  # systems that refused a whole write
 
     def entity(self, name: str) -> None:
         """Drain every available change of entity ``name``."""
@@ -73,6 +75,7 @@ class Drain:
             tally.add("selected", len(works))
             _Batch(self.ledger, name, entity, bound, lock, out).run(works)
         self.waiting += out.waiting
+        self.stopped_by.update(out.stopped_by)
 
 
 class _Batch:

@@ -4,16 +4,21 @@ A stop request (Ctrl-C, SIGTERM) never cuts a pass short: the pass in progress e
 as it would have, and no other starts. Passes start ``interval`` seconds apart (at
 once when a pass took longer). A system that is down is not a failure of the pass:
 ``sync_once`` notes it, goes on without it and ends ``interrupted``. A pass that
-fails as a whole for a reason that may pass (``Transient``) is reported and the next
-pass tries again: its changes wait in their systems and in the ledger's queue, so
-nothing is lost. Any other failure ends the loop, and so does any failure of the
-first pass: what stops the loop from starting should be seen at once.
+fails as a whole for a reason that may pass (``Transient``: a system unreachable, a
+session that keeps expiring) is reported and the next pass tries again, after a
+jittered pause (``failure_pause``: several workers that failed together do not come
+back together): its changes wait in their systems and in the ledger's queue, so
+nothing is lost. A ``Terminal`` failure (credentials refused, an object missing)
+ends the loop with exit 3, since every later pass would fail the same way until a
+person acts; so does any failure of the first pass: what stops the loop from
+starting should be seen at once.
 
 ``SignalStop`` is the stop request the command uses; a ``threading.Event`` does too.
 """
 
 from __future__ import annotations
 
+import random
 import signal
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -46,6 +51,7 @@ def keep_syncing(
     on_pass: Callable[[T], None],
     on_failure: Callable[[Transient, float], None],
     clock: Callable[[], float] = time.monotonic,
+    rng: random.Random | None = None,
 ) -> int:
     """Run ``pass_once`` every ``interval`` seconds until ``stop`` is set; hand each
     result to ``on_pass``, and each transient failure after the first pass to
@@ -59,17 +65,30 @@ def keep_syncing(
             if passes == 0:
                 raise
             passes += 1
-            on_failure(failure, _pause(started, interval, clock))
+            pause = failure_pause(_pause(started, interval, clock), interval, rng or _RNG)
+            on_failure(failure, pause)
         else:
             passes += 1
             on_pass(result)
-        if stop.wait(_pause(started, interval, clock)):
+            pause = _pause(started, interval, clock)
+        if stop.wait(pause):
             break
     return passes
 
 
+_RNG = random.Random()
+
+
 def _pause(started: float, interval: float, clock: Callable[[], float]) -> float:
     return max(0.0, started + interval - clock())
+
+
+def failure_pause(pause: float, interval: float, rng: random.Random) -> float:
+    """The pause after a failed pass, from the regular one (what is left of
+    ``interval``): uniform in ``[pause / 2, pause / 2 + interval]``, so never at once
+    when a pause was due, about the regular pace on average, and spread over an
+    interval (workers that failed together come back apart)."""
+    return pause / 2 + rng.uniform(0.0, interval)
 
 
 def capture_interval(config: Config, entities: Collection[str] | None = None) -> float | None:

@@ -3,12 +3,14 @@ states and the ledger's exception rows."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from datetime import timedelta
 
 from lockstep.config.entities import Entity
 from lockstep.core.counts import Tally
 from lockstep.core.plan import Action, FieldChange, Outcome, PlanItem
+from lockstep.errors import Terminal
 from lockstep.ledger import ExceptionEntry, Ledger
 from lockstep.mapping.ownership import owner_of
 from lockstep.reports.writer import ReportWriter
@@ -16,6 +18,7 @@ from lockstep.sync.work import Work
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
+RNG = random.Random()  # the jitter's source; tests put a seeded one here
 COUNTED: dict[str, str] = {
     "create": "created",
     "update": "updated",
@@ -42,6 +45,12 @@ class Outcomes:
         self.run_id = run_id
         self.tally = tally
         self.waiting = 0
+        self.stopped_by: dict[str, Terminal] = {}  # system -> a whole call it refused
+
+    def stopped(self, failure: Terminal) -> None:
+        """A system refused a whole write until someone acts (``AuthFailed``,
+        ``SchemaError``): its changes wait, and the pass ends interrupted."""
+        self.stopped_by.setdefault(failure.system, failure)
 
     def done(
         self,
@@ -88,7 +97,7 @@ class Outcomes:
 
     def finish(self, works: Sequence[Work]) -> None:
         """Each change's queue item ``done``, back in the queue to wait (a failure that
-        may pass: 30 s, doubling up to an hour), or ``failed`` with an exception row."""
+        may pass: ``retry_delay``), or ``failed`` with an exception row."""
         done = [i for w in works for i in w.folded]
         entries: list[ExceptionEntry] = []
         for w in works:
@@ -98,8 +107,7 @@ class Outcomes:
                 continue
             error = f"{failure.code}: {failure.message}"
             if failure.transient:
-                delay = min(RETRY_BASE * (2**w.item.attempts), RETRY_MAX)
-                retry_at = self.ledger.now() + delay
+                retry_at = self.ledger.now() + retry_delay(w.item.attempts, failure.retry_after)
                 self.ledger.fail(w.item.id, error, retry_at=retry_at, code=failure.code)
                 self.waiting += 1
                 self.tally.add("skipped")
@@ -118,3 +126,15 @@ class Outcomes:
             self.ledger.complete(done)
         if entries:
             self.ledger.record_exceptions(self.run_id, entries)
+
+
+def retry_delay(
+    attempts: int, retry_after: float | None = None, rng: random.Random | None = None
+) -> timedelta:
+    """How long a change that failed in a way that may pass waits, after ``attempts``
+    earlier failures: full jitter, uniform in ``[0, min(RETRY_MAX, RETRY_BASE *
+    2**attempts)]``, so changes that failed together (an outage) do not all fall due
+    together; never less than the ``retry_after`` the system asked for."""
+    ceiling: timedelta = min(RETRY_BASE * (1 << min(attempts, 30)), RETRY_MAX)
+    jittered: timedelta = ceiling * (rng or RNG).random()
+    return max(jittered, timedelta(seconds=retry_after or 0.0))

@@ -123,6 +123,9 @@ def sync_once(
             progress.open(step.entity, None, "applying")
             drain.entity(step.entity)
             progress.close(step.entity)
+        for system, failure in drain.stopped_by.items():
+            session.status = "interrupted"
+            notes.append(f"{system} refused the writes ({failure.message}); its changes wait")
         keep = timedelta(days=config.run.keep_days)
         ledger.prune_queue(keep)
         prune_reports(session.reports_root, keep, session.run.started_at)

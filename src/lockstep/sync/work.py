@@ -13,16 +13,21 @@ from typing import Any
 
 from lockstep.config.entities import Binding, Entity
 from lockstep.connectors.base import Connector
+from lockstep.errors import NOT_DONE_CODES
 from lockstep.ledger.rows import QueueItem
 from lockstep.mapping.payload import Payload, unpack
 from lockstep.mapping.record import Writer, compile_writer
 from lockstep.runs.select import bound_names, external_id_value
 from lockstep.sync.decide import Accepted
 
-# Record errors that say "try again later", not "this record is wrong".
-TRANSIENT_CODES = frozenset(
-    {"UNABLE_TO_LOCK_ROW", "OUTCOME_UNKNOWN", "UNREACHABLE", "MISSING_PARENT", "SERVER_UNAVAILABLE"}
+# Record errors that say "try again later", not "this record is wrong": the systems'
+# own per-record codes for such (Salesforce's UNABLE_TO_LOCK_ROW), lockstep's own
+# (an outcome unknown, a parent not there yet), and every code of an op not done
+# (``lockstep.errors.NOT_DONE_CODES``, from the errors tree: one vocabulary).
+RECORD_TRANSIENT_CODES = frozenset(
+    {"UNABLE_TO_LOCK_ROW", "OUTCOME_UNKNOWN", "MISSING_PARENT", "SERVER_UNAVAILABLE"}
 )
+TRANSIENT_CODES = RECORD_TRANSIENT_CODES | NOT_DONE_CODES
 
 
 @dataclass(frozen=True)
@@ -51,14 +56,16 @@ def sides(entity: Entity, connectors: Mapping[str, Connector]) -> dict[str, Side
 
 @dataclass(frozen=True)
 class Failure:
-    """Why a change could not be carried, and whether waiting may help: a record error
-    whose code is in ``TRANSIENT_CODES``, or a whole call that failed ``Transient``."""
+    """Why a change could not be carried, and whether waiting may help: an op the
+    system did not process (a record error marked transient, a whole call that
+    failed), or a record error whose code is in ``TRANSIENT_CODES``."""
 
     code: str
     message: str
     system: str
     job_id: str | None = None
-    passing: bool = False  # a whole-call failure known to pass
+    passing: bool = False  # not done: the op never reached the record
+    retry_after: float | None = None  # seconds, when the system said
 
     @property
     def transient(self) -> bool:
@@ -103,9 +110,10 @@ class Work:
         job_id: str | None = None,
         *,
         passing: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         if self.failure is None:
-            self.failure = Failure(code, message, system, job_id, passing)
+            self.failure = Failure(code, message, system, job_id, passing, retry_after)
 
 
 def coalesce(items: Iterable[QueueItem]) -> list[Work]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import yaml
 from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo
@@ -28,6 +29,7 @@ from simple_salesforce.api import Salesforce
 
 from lockstep.cli.app import main
 from lockstep.ledger import Ledger
+from lockstep.ledger.tables import queue as queue_table
 from tests.support.emulators import OrgSpec
 
 ORG_SCHEMA = Path(__file__).parents[3] / "examples" / "ams-migration" / "org.yaml"
@@ -239,15 +241,19 @@ def test_a_failed_record_exits_1(setting: Setting) -> None:
 
 def test_retry_failed_sends_the_failed_changes_again(setting: Setting, admin: AdminClient) -> None:
     assert setting.cli("--once").code == 0
-    setting.execute("INSERT INTO customer (id, name, phone) VALUES (6, 'Six', '555-6')")
-    writes = {"method": "PATCH", "object": "Account"}  # upserts by external id
-    refused = {"kind": "http_error", "status": 400, "error_code": "INVALID_FIELD", "match": writes}
-    admin.set_faults([refused])
+    # an Account made in Salesforce, which the app refuses (a trigger of its own) until
+    # someone lifts the refusal
+    setting.execute(
+        "CREATE TRIGGER refuse_six BEFORE INSERT ON customer WHEN NEW.name = 'Six' "
+        "BEGIN SELECT RAISE(ABORT, 'no Six here'); END"
+    )
+    setting.sf.Account.create({"Name": "Six", "Phone": "555-6"})
     failed = setting.cli("--once", "--json")
-    admin.clear_faults()
     assert failed.code == 1, failed.err
-    assert setting.rows()[6][3] == "Failed"
+    assert failed.summary()["counts"]["failed"] == 1
+    setting.execute("DROP TRIGGER refuse_six")
     assert setting.cli("--once", "--json").summary()["counts"]["created"] == 0  # stays failed
+    assert "Six" not in [name for name, *_ in setting.rows().values()]
 
     retried = setting.cli("--once", "--json", "--retry-failed")
 
@@ -255,6 +261,32 @@ def test_retry_failed_sends_the_failed_changes_again(setting: Setting, admin: Ad
     summary = retried.summary()
     assert summary["counts"]["created"] == 1
     assert "--retry-failed: 1 failed changes sent again" in summary["notes"]
+    assert [name for name, *_ in setting.rows().values()].count("Six") == 1
+    assert [name for name, _ in setting.accounts().values()].count("Six") == 1
+
+
+def test_a_write_refused_as_a_whole_waits_and_exits_3(setting: Setting, admin: AdminClient) -> None:
+    # no record is to blame for a whole write refused (a field the org lacks): the
+    # change waits, the pass is interrupted, and once the refusal is lifted it lands
+    assert setting.cli("--once").code == 0
+    setting.execute("INSERT INTO customer (id, name, phone) VALUES (6, 'Six', '555-6')")
+    writes = {"method": "PATCH", "object": "Account"}  # upserts by external id
+    refused = {"kind": "http_error", "status": 400, "error_code": "INVALID_FIELD", "match": writes}
+    admin.set_faults([refused])
+    stopped = setting.cli("--once", "--json")
+    admin.clear_faults()
+    assert stopped.code == 3, stopped.err
+    assert stopped.summary()["counts"]["failed"] == 0
+    assert "crm refused the writes" in stopped.err
+    assert setting.rows()[6][3] == "In Progress"
+    ledger_url = f"sqlite:///{setting.directory / 'ledger.db'}"
+    with Ledger.open(ledger_url) as ledger, ledger.transaction() as conn:  # the retry time passes
+        conn.execute(sa.update(queue_table).values(available_at=ledger.now()))
+
+    back = setting.cli("--once", "--json")
+
+    assert back.code == 0, back.err
+    assert back.summary()["counts"]["created"] == 1
     assert setting.rows()[6][3] == "Success"
     assert [name for name, _ in setting.accounts().values()].count("Six") == 1
 

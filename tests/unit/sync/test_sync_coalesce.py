@@ -151,7 +151,7 @@ def test_failures_that_may_pass_wait_for_a_retry(code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["RECORD_LOCKED", "INVALID", "CONFLICT", "SYSTEM_FAILURE", "FIELD_CUSTOM_VALIDATION"]
+    "code", ["RECORD_LOCKED", "INVALID", "CONFLICT", "FIELD_CUSTOM_VALIDATION"]
 )
 def test_other_failures_are_final(code: str) -> None:
     assert not Failure(code, "", "crm").transient

@@ -4,6 +4,7 @@ the signal-driven stop request."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import threading
 from pathlib import Path
@@ -12,7 +13,13 @@ import pytest
 
 from lockstep.config.loader import load_config
 from lockstep.errors import AuthFailed, Transient, Unreachable
-from lockstep.sync.loop import SignalStop, capture_interval, keep_syncing, stop_on_signals
+from lockstep.sync.loop import (
+    SignalStop,
+    capture_interval,
+    failure_pause,
+    keep_syncing,
+    stop_on_signals,
+)
 
 
 class Clock:
@@ -101,11 +108,24 @@ def test_a_transient_failure_after_the_first_pass_is_reported_and_tried_again() 
         on_pass=seen.append,
         on_failure=lambda exc, wait: failures.append((str(exc), wait)),
         clock=clock,
+        rng=random.Random(7),
     )
 
     assert passes == 3
     assert seen == ["ok", "ok again"]
-    assert failures == [("crm: down", 4.0)]
+    # the regular pause (4 s) jittered: half of it, plus up to an interval
+    assert failures == [("crm: down", failure_pause(4.0, 5.0, random.Random(7)))]
+    assert 2.0 <= failures[0][1] <= 7.0
+    assert stop.waits == [4.0, failures[0][1], 4.0]
+
+
+def test_the_pause_after_a_failed_pass_is_spread_never_at_once() -> None:
+    rng = random.Random(11)
+    pauses = [failure_pause(4.0, 10.0, rng) for _ in range(200)]
+
+    assert all(2.0 <= p <= 12.0 for p in pauses)
+    assert len({round(p, 3) for p in pauses}) > 150  # workers that failed together spread
+    assert 5.0 < sum(pauses) / len(pauses) < 9.0  # about the regular pace on average
 
 
 def test_a_failure_of_the_first_pass_ends_the_loop() -> None:

@@ -7,8 +7,9 @@ is one Bulk API 2.0 job; a smaller one goes through sObject Collections,
 
 A whole call that fails before anything was written is raised. Once something was
 written, raising would lose those results (and a retry would insert those records
-again), so the ops not done get a result each instead, coded after the failure
-(``UNREACHABLE``, ``RATE_LIMITED``…).
+again), so the ops not done get a result each instead: ``not_done(failure)``, a
+transient record error coded after the failure (``UNREACHABLE``, ``CONTENDED``,
+``RATE_LIMITED``…), so they wait for a retry like the whole call would have.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lockstep.config.systems import SalesforceSystem
+from lockstep.connectors.base import not_done
 from lockstep.connectors.salesforce import collections
 from lockstep.connectors.salesforce.bulk import BulkJob
 from lockstep.connectors.salesforce.client import SalesforceClient
-from lockstep.connectors.salesforce.records import failure_code, groups_of
+from lockstep.connectors.salesforce.records import groups_of
 from lockstep.core.ops import Op, OpResult
 from lockstep.errors import SystemFailure
 
@@ -49,9 +51,8 @@ def apply(
     except SystemFailure as failure:
         if not written:
             raise
-        code = failure_code(failure)
+        error = not_done(failure)
         for index, op in enumerate(ops):
             if results[index] is None:
-                message = f"not done: {failure}"
-                results[index] = OpResult.failed(code, message, native_id=op.native_id)
+                results[index] = OpResult(ok=False, native_id=op.native_id, error=error)
     return [result for result in results if result is not None]

@@ -17,7 +17,10 @@ Nothing is done before ``UploadComplete``: a failure up to there aborts the job 
 is raised, and the whole write may simply be tried again. After it the job runs on
 its own: a failure to learn its outcome gives every op ``OUTCOME_UNKNOWN`` with the
 job id, so someone can look it up. A job still running at the timeout is aborted,
-and what it did by then is reported like any other outcome.
+and what it did by then is reported like any other outcome. Rows the job did not
+process (in neither results file: it failed, was aborted, or lost them) are
+``not_done``: transient, coded ``BULK_JOB_FAILED``, ``BULK_JOB_ABORTED`` or
+``BULK_RESULT_MISSING``, so they wait for a retry.
 
 Every result carries the job's id (``OpResult.job_id``).
 """
@@ -30,13 +33,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from lockstep.connectors.base import not_done
 from lockstep.connectors.salesforce.bulk_pace import pace
 from lockstep.connectors.salesforce.bulk_results import Matcher, map_results
 from lockstep.connectors.salesforce.bulk_table import Table, table
 from lockstep.connectors.salesforce.client import SalesforceClient
 from lockstep.connectors.salesforce.records import OUTCOME_UNKNOWN, Action
 from lockstep.core.ops import Op, OpResult
-from lockstep.errors import SystemFailure, Terminal
+from lockstep.errors import SystemFailure, Terminal, Transient
 
 TERMINAL = frozenset({"JobComplete", "Failed", "Aborted"})
 # After an abort, the job's processed count must stay still this long before its
@@ -107,8 +111,11 @@ class BulkJob:
         reason = (
             info.get("errorMessage") or f"not processed by Bulk job {job_id} ({info.get('state')})"
         )
+        left_over = not_done(Transient(self.client.system, str(reason)), code=code)
         return [
-            _with_id(result, op) if result is not None else _failed(code, str(reason), op, job_id)
+            _with_id(result, op)
+            if result is not None
+            else OpResult(ok=False, native_id=op.native_id, error=left_over, job_id=job_id)
             for result, op in zip(found, ops, strict=True)
         ]
 

@@ -2,9 +2,13 @@
 
 Every call a connector makes goes through ``call``, which
 
-- logs in lazily, and once more when Salesforce answers 401 (the token expired or
-  was revoked), then repeats the call; the ``access_token`` flow cannot log in, so
-  there a 401 is ``AuthFailed`` at once;
+- logs in lazily, and again each time Salesforce answers ``INVALID_SESSION_ID`` (the
+  token expired or was revoked), then repeats the call. Only a refusal of the token
+  endpoint itself is ``AuthFailed``: an expiry says nothing about the credentials.
+  After ``RELOGINS`` logins in a row with no call succeeding in between, the session
+  keeps expiring for a reason a login does not cure, and the call fails
+  ``Unreachable`` (transient: the changes wait). The ``access_token`` flow cannot log
+  in, so there an expiry is ``AuthFailed`` at once;
 - turns failures into ``lockstep.errors`` exceptions (``failures``);
 - retries ``Transient`` failures with full-jitter backoff (``retry``), except a
   request marked ``resend_safe=False`` whose fate is unknown.
@@ -47,9 +51,12 @@ from lockstep.connectors.salesforce.failures import (
 )
 from lockstep.connectors.salesforce.retry import RetryPolicy
 from lockstep.connectors.salesforce.session import new_session
-from lockstep.errors import AuthFailed, SystemFailure
+from lockstep.errors import AuthFailed, SystemFailure, Unreachable
 
 T = TypeVar("T")
+
+# Logins in a row, within one call, with no successful call in between.
+RELOGINS = 3
 
 
 class SalesforceClient:
@@ -85,10 +92,10 @@ class SalesforceClient:
 
     def call(self, fn: Callable[[Salesforce], T], *, resend_safe: bool = True) -> T:
         """``fn(sf)``, logged in, retried, its failures classified (see the module)."""
-        relogged = False
+        relogins = 0
 
         def once() -> T:
-            nonlocal relogged
+            nonlocal relogins
             while True:
                 sf = self.sf
                 try:
@@ -100,9 +107,13 @@ class SalesforceClient:
                             self.system,
                             f"{failure.message}; the access_token flow cannot log in again",
                         ) from None
-                    if relogged:
-                        raise AuthFailed(self.system, failure.message) from None
-                    relogged = True
+                    if relogins >= RELOGINS:
+                        raise Unreachable(
+                            self.system,
+                            f"{failure.message}; the session keeps expiring "
+                            f"({relogins} logins in a row did not last one call)",
+                        ) from None
+                    relogins += 1
                     self.login()
                 except SalesforceError as exc:
                     raise from_salesforce(self.system, exc) from None

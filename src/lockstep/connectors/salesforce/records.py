@@ -66,10 +66,3 @@ def record_error(errors: Sequence[Mapping[str, Any]]) -> RecordError:
     for error in errors:
         fields.extend(f for f in error.get("fields") or () if f not in fields)
     return RecordError(code, message, tuple(fields))
-
-
-def failure_code(failure: Exception) -> str:
-    """A record code for a whole-call failure that stopped an op: ``UNREACHABLE``,
-    ``RATE_LIMITED``, ``AUTH_FAILED``, ``SCHEMA_ERROR``…"""
-    name = type(failure).__name__
-    return "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(name)).upper()

@@ -6,8 +6,9 @@ Each error gets a lockstep code and a *scope*:
 
 - ``record``: the row was refused (a constraint, a bad value); that record fails,
   the others go on. Its code lands in ``RecordError.code``.
-- ``transient`` / ``unreachable``: retry the whole call later (deadlock, lock timeout;
-  connection lost).
+- ``transient`` / ``unreachable``: retry the whole call later (deadlock, lock timeout:
+  ``Contended``; connection lost: ``Unreachable``). ``apply`` raises these for the
+  whole call and commits nothing, so no row is ever reported failed for them.
 - ``auth`` / ``schema`` / ``terminal``: the whole call fails until someone acts.
 
 One gap: PostgreSQL refuses a login (bad password, unknown role or database) before
@@ -25,10 +26,10 @@ import sqlalchemy as sa
 from lockstep.core.ops import RecordError
 from lockstep.errors import (
     AuthFailed,
+    Contended,
     SchemaError,
     SystemFailure,
     Terminal,
-    Transient,
     Unreachable,
 )
 
@@ -224,8 +225,10 @@ def _connect_failure(exc: sa.exc.OperationalError) -> bool:
 
 
 def record_error(exc: sa.exc.StatementError) -> RecordError:
+    """The record error of a row ``exc`` stopped: transient unless the row itself was
+    refused (a deadlock or a lost connection says nothing about the row)."""
     found = classify(exc)
-    return RecordError(found.code, found.message)
+    return RecordError(found.code, found.message, transient=found.scope != "record")
 
 
 def call_failure(system: str, exc: sa.exc.StatementError, doing: str) -> SystemFailure:
@@ -233,7 +236,7 @@ def call_failure(system: str, exc: sa.exc.StatementError, doing: str) -> SystemF
     found = classify(exc)
     message = f"{doing}: {found.message} [{found.code}]"
     if found.scope == "transient":
-        return Transient(system, message)
+        return Contended(system, message)
     if found.scope == "unreachable":
         return Unreachable(system, message)
     if found.scope == "auth":

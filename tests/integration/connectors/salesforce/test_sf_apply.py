@@ -176,6 +176,7 @@ def test_a_bulk_job_past_its_timeout_is_aborted(make: MakeConnector) -> None:
     assert len({r.job_id for r in results}) == 1 and results[0].job_id is not None
     codes = {r.error.code for r in results if r.error is not None}
     assert codes == {"BULK_JOB_ABORTED"}
+    assert all(r.error.transient for r in results if r.error is not None)  # not done: waits
     done = {str(r.native_id) for r in results if r.ok and r.created}
     assert len(done) == sum(r.ok for r in results)
     # The batch running when the abort came commits before the results are read: every

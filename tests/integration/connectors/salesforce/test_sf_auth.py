@@ -12,6 +12,7 @@ from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo, password_grant, start_emulator
 from sf_helpers import WIDGET, MakeConnector, closed_port
 
+from lockstep.connectors.salesforce.client import RELOGINS
 from lockstep.errors import AuthFailed, Unreachable
 
 
@@ -113,15 +114,24 @@ def test_revoked_token_logs_in_again(make: MakeConnector, admin: AdminClient) ->
     assert sf.calls.by_family["rest"] == 3  # limits, the refused describe, the describe
 
 
-def test_token_refused_right_after_login_is_auth_failed(
+def test_two_expiries_in_one_call_log_in_twice(make: MakeConnector, admin: AdminClient) -> None:
+    sf = make()
+    sf.check()
+    admin.set_faults([{"kind": "expire_session", "count": 2, "match": {"path": "/describe"}}])
+    assert sf.describe(WIDGET).name == WIDGET
+    assert sf.calls.by_family["auth"] == 3
+    assert sf.calls.by_family["rest"] == 4  # limits, two refused describes, the describe
+
+
+def test_a_session_that_keeps_expiring_is_transient(
     make: MakeConnector, admin: AdminClient
 ) -> None:
     sf = make()
     sf.check()
-    admin.set_faults([{"kind": "expire_session", "count": 2, "match": {"path": "/describe"}}])
-    with pytest.raises(AuthFailed, match="INVALID_SESSION_ID"):
+    admin.set_faults([{"kind": "expire_session", "match": {"path": "/describe"}}])
+    with pytest.raises(Unreachable, match="keeps expiring"):
         sf.describe(WIDGET)
-    assert sf.calls.by_family["auth"] == 2
+    assert sf.calls.by_family["auth"] == 1 + RELOGINS  # the guard: then no more logins
 
 
 def test_expired_token_logs_in_again(make: MakeConnector) -> None:

@@ -10,11 +10,12 @@ import pytest
 import requests
 from urllib3.exceptions import NewConnectionError, ProtocolError
 
+from lockstep.connectors.base import not_done
 from lockstep.connectors.salesforce.bulk_pace import pace
 from lockstep.connectors.salesforce.bulk_results import Matcher, map_results, split_error
 from lockstep.connectors.salesforce.bulk_table import table
 from lockstep.connectors.salesforce.failures import may_have_reached
-from lockstep.connectors.salesforce.records import failure_code, groups_of
+from lockstep.connectors.salesforce.records import groups_of
 from lockstep.connectors.salesforce.retry import RetryPolicy
 from lockstep.connectors.salesforce.session import family_of, usage_of
 from lockstep.connectors.salesforce.values import from_wire, to_csv, to_json
@@ -179,9 +180,9 @@ def test_call_families_and_usage() -> None:
 
 
 def test_failure_codes() -> None:
-    assert failure_code(Unreachable("crm", "x")) == "UNREACHABLE"
-    assert failure_code(RateLimited("crm", "x")) == "RATE_LIMITED"
-    assert failure_code(AuthFailed("crm", "x")) == "AUTH_FAILED"
+    assert not_done(Unreachable("crm", "x")).code == "UNREACHABLE"
+    assert not_done(RateLimited("crm", "x")).code == "RATE_LIMITED"
+    assert not_done(AuthFailed("crm", "x")).code == "AUTH_FAILED"
 
 
 def test_full_jitter_backoff() -> None:

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from lockstep.connectors.sql.classify import call_failure, classify, record_error
-from lockstep.errors import AuthFailed, SchemaError, Terminal, Transient, Unreachable
+from lockstep.errors import AuthFailed, Contended, SchemaError, Terminal, Unreachable
 
 
 def sqlite_error(cls: type[sqlite3.Error], name: str, message: str) -> sqlite3.Error:
@@ -72,19 +72,19 @@ def test_a_value_the_driver_cannot_bind_is_an_invalid_value() -> None:
 
 
 WHOLE_CALL = [
-    (pg.DeadlockDetected("deadlock"), Transient),
-    (pg.LockNotAvailable("lock timeout"), Transient),
+    (pg.DeadlockDetected("deadlock"), Contended),
+    (pg.LockNotAvailable("lock timeout"), Contended),
     (psycopg.OperationalError("connection failed: Connection refused"), Unreachable),
     (pg.AdminShutdown("terminating connection"), Unreachable),
     (pg.InvalidPassword("password authentication failed"), AuthFailed),
     (pg.UndefinedTable('relation "gizmos" does not exist'), SchemaError),
     (pg.SyntaxError("syntax error at or near"), Terminal),
     (pg.InsufficientPrivilege("permission denied"), Terminal),
-    (my.OperationalError(1213, "Deadlock found"), Transient),
+    (my.OperationalError(1213, "Deadlock found"), Contended),
     (my.OperationalError(2003, "Can't connect"), Unreachable),
     (my.OperationalError(1045, "Access denied"), AuthFailed),
     (my.ProgrammingError(1146, "Table doesn't exist"), SchemaError),
-    (sqlite_error(sqlite3.OperationalError, "SQLITE_BUSY", "database is locked"), Transient),
+    (sqlite_error(sqlite3.OperationalError, "SQLITE_BUSY", "database is locked"), Contended),
     (sqlite_error(sqlite3.OperationalError, "SQLITE_CANTOPEN", "unable to open"), Unreachable),
     (sqlite_error(sqlite3.OperationalError, "SQLITE_READONLY", "readonly"), Terminal),
 ]
