@@ -28,6 +28,7 @@ from lockstep.mapping.ownership import print_of
 from lockstep.mapping.record import kind_of
 from lockstep.mapping.values import same
 from lockstep.sync.decide import to_write
+from lockstep.sync.killpoints import killpoint
 from lockstep.sync.outcomes import Outcomes
 from lockstep.sync.work import Side, Work
 
@@ -80,12 +81,15 @@ class Writes:
                 ops.append(op)
                 sent.append(w)
         done: list[tuple[Work, OpResult]] = []
-        for w, result in zip(sent, self.apply(side, ops, sent), strict=True):
+        results = self.apply(side, ops, sent)
+        killpoint(f"after_side_write:{side.system}")
+        for w, result in zip(sent, results, strict=True):
             if result is not None and result.ok:
                 done.append((w, result))
             elif result is not None:
                 refused(w, side.system, result)
         self._record(side, done)
+        killpoint(f"after_record:{side.system}")
 
     def _differing(
         self, held: Mapping[str, Any], merged: Mapping[str, Any], side: Side
@@ -221,6 +225,7 @@ class Writes:
             pairs = [(w, values) for w, values in pairs if values]
             ops: list[Op] = [Upsert(values, native_id=w.key) for w, values in pairs]
             results = self.apply(side, ops, [w for w, _ in pairs])
+            killpoint(f"after_origin_writeback:{origin}")
             for (w, _), result in zip(pairs, results, strict=True):
                 if result is not None and not result.ok:
                     refused(w, origin, result)

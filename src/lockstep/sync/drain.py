@@ -35,6 +35,7 @@ from lockstep.mapping.ownership import print_of
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.apply import Writes
 from lockstep.sync.decide import Accepted, accept, locked
+from lockstep.sync.killpoints import killpoint
 from lockstep.sync.outcomes import Outcomes
 from lockstep.sync.work import Side, Work, coalesce, sides
 
@@ -69,6 +70,7 @@ class Drain:
         tally = self.counts.setdefault(name, Tally())
         out = Outcomes(name, entity, self.ledger, self.report, self.run_id, tally)
         while items := self.ledger.claim(BATCH, self.worker, entities=[name]):
+            killpoint("after_claim")
             works = coalesce(items)
             tally.add("selected", len(works))
             _Batch(self.ledger, name, entity, bound, lock, out).run(works)
@@ -96,6 +98,7 @@ class _Batch:
     def run(self, works: list[Work]) -> None:
         upserts = [w for w in works if w.item.kind == "upsert"]
         self._global_ids(works)
+        killpoint("after_ids")
         self.writes.deletes([w for w in works if w.item.kind == "delete"])
         for w in upserts:
             if w.payload.problems:
@@ -106,6 +109,7 @@ class _Batch:
         self._golden(live)
         self._locks(live)
         self._accept(live)
+        killpoint("after_golden")
         for side in self.sides.values():
             self.writes.side(side, live)
         self.writes.origins(upserts)

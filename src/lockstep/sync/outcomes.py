@@ -12,6 +12,7 @@ from lockstep.core.plan import Action, FieldChange, Outcome, PlanItem
 from lockstep.ledger import ExceptionEntry, Ledger
 from lockstep.mapping.ownership import owner_of
 from lockstep.reports.writer import ReportWriter
+from lockstep.sync.killpoints import killpoint
 from lockstep.sync.work import Work
 
 RETRY_BASE = timedelta(seconds=30)
@@ -89,6 +90,7 @@ class Outcomes:
     def finish(self, works: Sequence[Work]) -> None:
         """Each change's queue item ``done``, back in the queue to wait (a failure that
         may pass: 30 s, doubling up to an hour), or ``failed`` with an exception row."""
+        killpoint("before_finish")
         done = [i for w in works for i in w.folded]
         entries: list[ExceptionEntry] = []
         for w in works:
@@ -101,6 +103,7 @@ class Outcomes:
                 delay = min(RETRY_BASE * (2**w.item.attempts), RETRY_MAX)
                 retry_at = self.ledger.now() + delay
                 self.ledger.fail(w.item.id, error, retry_at=retry_at, code=failure.code)
+                killpoint("mid_finish")
                 self.waiting += 1
                 self.tally.add("skipped")
                 continue
@@ -118,3 +121,4 @@ class Outcomes:
             self.ledger.complete(done)
         if entries:
             self.ledger.record_exceptions(self.run_id, entries)
+        killpoint("after_finish")
