@@ -178,7 +178,7 @@ def _lineage(found: Lineage) -> None:
         [
             s.system + (" (owner)" if s.owner else ""),
             s.native_id or "-",
-            s.synced.fingerprint[:12] if s.synced else "-",
+            (s.synced.fingerprint or "-")[:12] if s.synced else "-",
             str(s.synced.version) if s.synced else "",
             _stamp(s.synced.synced_at) if s.synced else "",
             {True: "yes", False: "no", None: "-"}[s.agrees],

@@ -1,6 +1,8 @@
 """Golden records and sync state: what lockstep believes a record is, and what each
 system was last known to hold of it (as a fingerprint), so that a change whose values
-match is recognised as an echo of lockstep's own write."""
+match is recognised as an echo of lockstep's own write. A change that could not be
+carried leaves what its system agreed on as it was, and is remembered as *refused*:
+the echo of the status written back for it is known too."""
 
 from __future__ import annotations
 
@@ -197,7 +199,7 @@ class GoldenStore(LedgerBase):
         conn: Connection | None = None,
     ) -> None:
         """``mark_synced`` for many ``(global_id, fingerprint, version)`` at once; of
-        rows for the same global id, the last counts."""
+        rows for the same global id, the last counts. An agreement ends a refusal."""
         rows = list(rows)
         if len(set(map(itemgetter(0), rows))) < len(rows):
             rows = list({row[0]: row for row in rows}.values())
@@ -207,6 +209,24 @@ class GoldenStore(LedgerBase):
             for chunk in chunks(rows, bulk.ROWS):
                 bulk.execute(c, _MARK_SYNCED, chunk, _SYNCED, {**shared, "now": now})
             analyze_after_bulk(c, sync_state, len(rows))
+
+    def mark_refused_many(
+        self,
+        entity: str,
+        system: str,
+        rows: Iterable[tuple[str, str]],
+        *,
+        conn: Connection | None = None,
+    ) -> None:
+        """Record that ``system`` offered values with the fingerprint of each
+        ``(global_id, fingerprint)`` that could not be carried; what it agreed on stays
+        (a record it never agreed on gets a sync state with no fingerprint)."""
+        rows = list({row[0]: row for row in rows}.values())
+        shared = {"entity": entity, "system": system}
+        with self._write(conn) as c:
+            now = driver_value(c, sync_state.c.synced_at, self.now())
+            for chunk in chunks(rows, bulk.ROWS):
+                bulk.execute(c, _MARK_REFUSED, chunk, _REFUSED, {**shared, "now": now})
 
 
 _SYNCED = ("text", "text", "int")
@@ -218,4 +238,15 @@ WITH r (global_id, fingerprint, version) AS ({rows})
 SELECT {entity}, r.global_id, {system}, r.fingerprint, r.version, {now}
 FROM r WHERE true
 ON CONFLICT (entity, global_id, system) DO UPDATE SET
-fingerprint = excluded.fingerprint, version = excluded.version, synced_at = excluded.synced_at"""
+fingerprint = excluded.fingerprint, version = excluded.version, synced_at = excluded.synced_at,
+refused_print = NULL"""
+
+_REFUSED = ("text", "text")
+
+_MARK_REFUSED = """\
+INSERT INTO ls_sync_state (entity, global_id, system, fingerprint, version, synced_at,
+  refused_print)
+WITH r (global_id, refused_print) AS ({rows})
+SELECT {entity}, r.global_id, {system}, NULL, 0, {now}, r.refused_print
+FROM r WHERE true
+ON CONFLICT (entity, global_id, system) DO UPDATE SET refused_print = excluded.refused_print"""

@@ -30,14 +30,17 @@ class Golden:
 @dataclass(frozen=True)
 class SyncState:
     """What ``system`` last agreed on for a global id: the fingerprint of the mapped
-    values and the golden version they came from."""
+    values and the golden version they came from (``None`` and 0 while nothing was);
+    and what it last offered that could not be carried (``refused_print``), until it
+    agrees again."""
 
     entity: str
     global_id: str
     system: str
-    fingerprint: str
+    fingerprint: str | None
     version: int
     synced_at: datetime
+    refused_print: str | None = None
 
 
 @dataclass(frozen=True)

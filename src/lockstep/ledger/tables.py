@@ -7,7 +7,8 @@ other things. ``migrations/`` builds this schema step by step; a test compares t
   and system, and one global id per native id.
 - ``ls_golden``: the golden record of each global id, and its version.
 - ``ls_sync_state``: what was last written to (or read from) each system for a global
-  id: the fingerprint of the mapped values and the golden version it came from.
+  id: the fingerprint of the mapped values and the golden version it came from; and
+  the fingerprint of the last change from it that could not be carried (refused).
 - ``ls_queue``: the change queue; an item moves pending -> in_flight -> done, or back to
   pending with a later ``available_at`` on a transient failure, to failed on a terminal
   one, and to dead when it has used up its attempts.
@@ -94,9 +95,10 @@ sync_state = Table(
     Column("entity", String(ENTITY), nullable=False),
     Column("global_id", String(GLOBAL_ID), nullable=False),
     Column("system", String(SYSTEM), nullable=False),
-    Column("fingerprint", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=True),  # none agreed yet: NULL
     Column("version", Integer, nullable=False),
     Column("synced_at", UtcDateTime, nullable=False),
+    Column("refused_print", String(64), nullable=True),
     PrimaryKeyConstraint("entity", "global_id", "system"),
 )
 

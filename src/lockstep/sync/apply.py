@@ -29,7 +29,8 @@ from lockstep.mapping.ownership import print_of
 from lockstep.mapping.record import kind_of
 from lockstep.mapping.values import same
 from lockstep.sync.decide import to_write
-from lockstep.sync.outcomes import Outcomes
+from lockstep.sync.killpoints import killpoint
+from lockstep.sync.outcomes import Held, Outcomes
 from lockstep.sync.work import Side, Work
 
 
@@ -81,12 +82,15 @@ class Writes:
                 ops.append(op)
                 sent.append(w)
         done: list[tuple[Work, OpResult]] = []
-        for w, result in zip(sent, self.apply(side, ops, sent), strict=True):
+        results = self.apply(side, ops, sent)
+        killpoint(f"after_side_write:{side.system}")
+        for w, result in zip(sent, results, strict=True):
             if result is not None and result.ok:
                 done.append((w, result))
             elif result is not None:
                 refused(w, side.system, result)
-        self._record(side, done)
+        self._record(side, done, held)
+        killpoint(f"after_record:{side.system}")
 
     def _differing(
         self, held: Mapping[str, Any], merged: Mapping[str, Any], side: Side
@@ -185,8 +189,13 @@ class Writes:
                 self.out.stopped(exc)
         return [None] * len(ops)
 
-    def _record(self, side: Side, done: Sequence[tuple[Work, OpResult]]) -> None:
-        """Link new records and remember what ``side`` now holds, in one transaction."""
+    def _record(
+        self, side: Side, done: Sequence[tuple[Work, OpResult]], held: Mapping[str, Work]
+    ) -> None:
+        """Link new records and remember what ``side`` now holds, in one transaction.
+        Not where a change of the batch came from ``side`` (``held``): that is
+        remembered with the change's outcome (``holds``), lest a crash in between leave
+        the change to be taken for the echo of this write."""
         if not done:
             return
         links: list[tuple[str, str]] = []
@@ -197,7 +206,8 @@ class Writes:
             if created and result.native_id:
                 w.natives[side.system] = result.native_id
                 links.append((w.gid, result.native_id))
-            prints.append((w.gid, print_of(w.final.merged, side.names), w.version))
+            if w.gid not in held:
+                prints.append((w.gid, print_of(w.final.merged, side.names), w.version))
             self.out.done(
                 w,
                 side.system,
@@ -215,8 +225,8 @@ class Writes:
 
     def origins(self, works: Sequence[Work]) -> None:
         """Into each change's origin: the ids the record has elsewhere, the global id and
-        the sync status, where they differ from what the change read. Then what the
-        origin holds is remembered, so that the echo of these writes is known."""
+        the sync status, where they differ from what the change read. What the origin
+        then holds is recorded with the change's outcome (``holds``)."""
         for origin in {w.origin for w in works}:
             side = self.sides[origin]
             mine = [w for w in works if w.origin == origin and not w.echo]
@@ -224,19 +234,29 @@ class Writes:
             pairs = [(w, values) for w, values in pairs if values]
             ops: list[Op] = [Upsert(values, native_id=w.key) for w, values in pairs]
             results = self.apply(side, ops, [w for w, _ in pairs])
+            killpoint(f"after_origin_writeback:{origin}")
             for (w, _), result in zip(pairs, results, strict=True):
                 if result is not None and not result.ok:
                     refused(w, origin, result)
-            prints = [(w.gid or "", self._holds(side, w), w.version) for w in mine if w.gid]
-            if prints:
-                self.ledger.mark_synced_many(self.name, origin, prints)
 
-    def _holds(self, side: Side, w: Work) -> str:
-        """The fingerprint of what ``w``'s origin holds now: the golden record when the
-        change was carried (any refused value was written over), else what it read."""
-        if w.alive and w.final is not None:
-            return print_of(w.final.merged, side.names)
-        return print_of(w.incoming, side.names)
+    def holds(self, works: Sequence[Work]) -> Held:
+        """What the origins of ``works`` hold now, to record with their outcomes: the
+        golden record where a change was carried (any refused value was written over);
+        where it was not, its values, as refused (the origin keeps what it agreed on:
+        it holds something lockstep did not agree to), so that the echo of the status
+        written back is known."""
+        agreed: dict[str, list[tuple[str, str, int]]] = {}
+        refused: dict[str, list[tuple[str, str]]] = {}
+        for w in works:
+            if w.item.kind != "upsert" or w.echo or w.gid is None:
+                continue
+            names = self.sides[w.origin].names
+            if w.alive and w.final is not None:
+                row = (w.gid, print_of(w.final.merged, names), w.version)
+                agreed.setdefault(w.origin, []).append(row)
+            else:
+                refused.setdefault(w.origin, []).append((w.gid, print_of(w.incoming, names)))
+        return Held(agreed, refused)
 
     def _house(self, side: Side, w: Work) -> dict[str, Any]:
         wanted: dict[str, Any] = {}

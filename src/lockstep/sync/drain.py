@@ -4,20 +4,27 @@ For one claimed batch of an entity::
 
     coalesce ─→ global ids (new ones linked before any write) ─→ references as global
     ids ─→ echoes set aside ─→ lock rule ─→ accept into the golden record ─→ every
-    system brought up to it (apply.py) ─→ the origins' ids and status ─→ queue states
+    system brought up to it (apply.py) ─→ the outcomes of the changes not carried ─→
+    the origins' ids and status ─→ the outcomes of the changes carried
 
 An *echo* is a change whose values are what lockstep last agreed with its origin (the
-origin's last-synced fingerprint): lockstep's own write read back, or a housekeeping
-write. It is done without a decision, so it can neither conflict nor trip a lock. A
-change retried from the queue is never taken for an echo.
+origin's last-synced fingerprint), or what it last refused from it: lockstep's own
+write read back, or a housekeeping write. It is done without a decision, so it can
+neither conflict nor trip a lock. A change retried from the queue is never taken for
+an echo.
 
-The golden record is stored before the writes: a crash after it leaves the claimed
-items in flight, they are released on the next start, and the systems the writes did
-not reach are found *behind* (their fingerprints are not the golden record's) and
-written in full. A record that a dead pass created but could not link is known again
-by the global id it carries. A failure that may pass (a system down, a parent not
-there yet) sends the item to the back of the queue with a growing delay; any other
-failure ends it ``failed``, with an exception row, and the origin's status says so.
+Crash consistency: each step's effect that a later step (or pass) relies on is
+recorded before that effect can be misread. The golden record is stored before the
+writes: a crash after it leaves the claimed items in flight, they are released on the
+next start, and the systems the writes did not reach are found *behind* (their
+fingerprints are not the golden record's) and written in full. A record that a dead
+pass created but could not link is known again by the global id it carries. What a
+change's origin holds is recorded only with the change's outcome (``Outcomes.finish``,
+one transaction), so a change taken up after a crash never meets a fingerprint made
+for it and is never taken for the echo of its own write-back. A failure that may pass
+(a system down, a parent not there yet) sends the item to the back of the queue with a
+growing delay; any other failure ends it ``failed``, with an exception row; either is
+recorded before the origin's status says so.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from lockstep.mapping.ownership import print_of
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.apply import Writes
 from lockstep.sync.decide import Accepted, accept, locked
+from lockstep.sync.killpoints import killpoint
 from lockstep.sync.outcomes import Outcomes
 from lockstep.sync.work import Side, Work, coalesce, sides
 
@@ -71,6 +79,7 @@ class Drain:
         tally = self.counts.setdefault(name, Tally())
         out = Outcomes(name, entity, self.ledger, self.report, self.run_id, tally)
         while items := self.ledger.claim(BATCH, self.worker, entities=[name]):
+            killpoint("after_claim")
             works = coalesce(items)
             tally.add("selected", len(works))
             _Batch(self.ledger, name, entity, bound, lock, out).run(works)
@@ -99,6 +108,7 @@ class _Batch:
     def run(self, works: list[Work]) -> None:
         upserts = [w for w in works if w.item.kind == "upsert"]
         self._global_ids(works)
+        killpoint("after_ids")
         self.writes.deletes([w for w in works if w.item.kind == "delete"])
         for w in upserts:
             if w.payload.problems:
@@ -109,10 +119,16 @@ class _Batch:
         self._golden(live)
         self._locks(live)
         self._accept(live)
+        killpoint("after_golden")
         for side in self.sides.values():
             self.writes.side(side, live)
+        # What a later pass reads is recorded before a write it could misread: the
+        # changes not carried before their status is written back, the others after.
+        carried = [w for w in works if _carried(w)]
+        settled = [w for w in works if not _carried(w)]
+        self.out.finish(settled, self.writes.holds(settled))
         self.writes.origins(upserts)
-        self.out.finish(works)
+        self.out.finish(carried, self.writes.holds(carried))
 
     # -- identity ---------------------------------------------------------------------
 
@@ -183,8 +199,8 @@ class _Batch:
             synced = self.ledger.synced_many(self.name, [w.gid or "" for w in group], origin)
             for w in group:
                 state = synced.get(w.gid or "")
-                holds = state.fingerprint if state else None
-                if not w.retried and holds == print_of(w.incoming, side.names):
+                known = (state.fingerprint, state.refused_print) if state else ()
+                if not w.retried and print_of(w.incoming, side.names) in known:
                     w.echo = True
                     self.out.done(w, origin, "unchanged")
 
@@ -246,3 +262,8 @@ class _Batch:
             if gid in versions:
                 for w in group:
                     w.version = versions[gid]
+
+
+def _carried(w: Work) -> bool:
+    """Whether ``w`` is a change carried so far, whose status is yet to be written back."""
+    return w.item.kind == "upsert" and w.alive and not w.echo

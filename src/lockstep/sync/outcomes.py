@@ -1,11 +1,20 @@
-"""Where a drained change ends up: the report's rows, the run's counts, the queue's
-states and the ledger's exception rows."""
+"""Where a drained change ends up: the report's rows, the run's counts, and, in one
+ledger transaction, the queue's states, the exception rows and what the changes'
+origins hold now.
+
+One transaction, because a later pass reads them together: a change whose outcome
+was not recorded is taken up again after a crash, and must not meet a fingerprint
+recorded for it (it would be taken for the echo of lockstep's own write-back, and
+dropped). The drain records the changes that failed before it writes their status
+back into their origin, and the changes carried after (see ``drain._Batch.run``).
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from lockstep.config.entities import Entity
 from lockstep.core.counts import Tally
@@ -14,6 +23,7 @@ from lockstep.errors import Terminal
 from lockstep.ledger import ExceptionEntry, Ledger
 from lockstep.mapping.ownership import owner_of
 from lockstep.reports.writer import ReportWriter
+from lockstep.sync.killpoints import killpoint
 from lockstep.sync.work import Work
 
 RETRY_BASE = timedelta(seconds=30)
@@ -95,37 +105,96 @@ class Outcomes:
             self.run_id, [ExceptionEntry(self.name, w.origin, w.key, "CONFLICT", message)]
         )
 
-    def finish(self, works: Sequence[Work]) -> None:
-        """Each change's queue item ``done``, back in the queue to wait (a failure that
-        may pass: ``retry_delay``), or ``failed`` with an exception row."""
-        done = [i for w in works for i in w.folded]
-        entries: list[ExceptionEntry] = []
+    def finish(self, works: Sequence[Work], held: Held) -> None:
+        """Record, all in one ledger transaction, each change's queue item ``done``, back
+        in the queue to wait (a failure that may pass), or ``failed`` with an exception
+        row, and what the changes' origins hold now (``held``); then report them."""
+        killpoint("before_finish")
+        end = ending(self.name, works, self.ledger.now())
+        with self.ledger.transaction() as conn:
+            for failed in end.failed:
+                self.ledger.fail(
+                    failed.id, failed.error, retry_at=failed.retry_at, code=failed.code, conn=conn
+                )
+            killpoint("mid_finish")
+            self.ledger.complete(end.done, conn=conn)
+            self.ledger.record_exceptions(self.run_id, end.exceptions, conn=conn)
+            for origin, agreed in held.agreed.items():
+                self.ledger.mark_synced_many(self.name, origin, agreed, conn=conn)
+            for origin, refused in held.refused.items():
+                self.ledger.mark_refused_many(self.name, origin, refused, conn=conn)
+        killpoint("after_finish")
         for w in works:
             failure = w.failure
             if failure is None:
-                done.append(w.item.id)
                 continue
-            error = f"{failure.code}: {failure.message}"
             if failure.transient:
-                retry_at = self.ledger.now() + retry_delay(w.item.attempts, failure.retry_after)
-                self.ledger.fail(w.item.id, error, retry_at=retry_at, code=failure.code)
                 self.waiting += 1
                 self.tally.add("skipped")
                 continue
-            self.ledger.fail(w.item.id, error, retry_at=None, code=failure.code)
             self.tally.add("failed")
-            entries.append(
-                ExceptionEntry(
-                    self.name, failure.system, w.key, failure.code, failure.message, failure.job_id
-                )
-            )
             self.report.exception(
                 self.name, w.key, failure.system, failure.code, failure.message, failure.job_id
             )
-        if done:
-            self.ledger.complete(done)
-        if entries:
-            self.ledger.record_exceptions(self.run_id, entries)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the origins of a batch's changes hold, recorded with the changes' outcomes
+    (never before: see ``Outcomes.finish``). Per origin, ``agreed`` is ``(global id,
+    fingerprint, golden version)`` of the changes carried; ``refused`` is ``(global
+    id, fingerprint)`` of those that were not, whose origin keeps what it agreed on."""
+
+    agreed: Mapping[str, Sequence[tuple[str, str, int]]] = field(default_factory=dict)
+    refused: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A queue item that failed: to retry at ``retry_at``, or, without, failed for good."""
+
+    id: int
+    error: str
+    code: str
+    retry_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Ending:
+    """What becomes of a batch's queue items."""
+
+    done: tuple[int, ...]
+    failed: tuple[Failed, ...]
+    exceptions: tuple[ExceptionEntry, ...]
+
+
+def ending(
+    name: str, works: Sequence[Work], now: datetime, rng: random.Random | None = None
+) -> Ending:
+    """The queue items of ``works`` (of entity ``name``) at ``now``: a change carried,
+    and any change folded into another, is done; a failure that may pass waits
+    (``retry_delay``, its jitter drawn from ``rng``); any other is failed, with an
+    exception row."""
+    done: list[int] = []
+    failed: list[Failed] = []
+    exceptions: list[ExceptionEntry] = []
+    for w in works:
+        done.extend(w.folded)
+        failure = w.failure
+        if failure is None:
+            done.append(w.item.id)
+            continue
+        error = f"{failure.code}: {failure.message}"
+        if failure.transient:
+            retry_at = now + retry_delay(w.item.attempts, failure.retry_after, rng)
+            failed.append(Failed(w.item.id, error, failure.code, retry_at))
+            continue
+        failed.append(Failed(w.item.id, error, failure.code, None))
+        entry = ExceptionEntry(
+            name, failure.system, w.key, failure.code, failure.message, failure.job_id
+        )
+        exceptions.append(entry)
+    return Ending(tuple(done), tuple(failed), tuple(exceptions))
 
 
 def retry_delay(

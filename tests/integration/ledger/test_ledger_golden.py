@@ -86,6 +86,31 @@ def test_mark_synced_many(ledger: Ledger) -> None:
     assert ledger.synced_many("customer", ["G1"], "salesforce") == {}
 
 
+def test_a_refusal_keeps_what_was_agreed_until_the_next_agreement(
+    ledger: Ledger, clock: Clock
+) -> None:
+    ledger.mark_synced("customer", "G1", "sql", "agreed", 3)
+    clock.advance(seconds=5)
+    ledger.mark_refused_many("customer", "sql", [("G1", "refused"), ("G2", "new, refused")])
+
+    found = ledger.synced_many("customer", ["G1", "G2"], "sql")
+    one, two = found["G1"], found["G2"]
+    assert (one.fingerprint, one.version, one.refused_print) == ("agreed", 3, "refused")
+    assert one.synced_at == clock() - timedelta(seconds=5)  # when it last agreed
+    assert (two.fingerprint, two.version, two.refused_print) == (None, 0, "new, refused")
+
+    ledger.mark_refused_many("customer", "sql", [("G1", "refused again")])
+    assert [s.refused_print for s in ledger.synced_many("customer", ["G1"], "sql").values()] == [
+        "refused again"
+    ]
+    ledger.mark_synced_many("customer", "sql", [("G1", "f1", 4), ("G2", "f2", 1)])
+    again = ledger.synced_many("customer", ["G1", "G2"], "sql")
+    assert [(s.fingerprint, s.refused_print) for s in again.values()] == [
+        ("f1", None),
+        ("f2", None),
+    ]
+
+
 def test_many_golden_records_at_once_count_their_own_versions(ledger: Ledger) -> None:
     ledger.put_golden("customer", "G2", RECORD)
     ledger.put_golden("customer", "G2", RECORD)

@@ -21,7 +21,6 @@ import sqlalchemy as sa
 import lockstep
 from lockstep.connectors.base import not_done
 from lockstep.connectors.sql import classify
-from lockstep.core.counts import Tally
 from lockstep.core.ops import Op, OpResult
 from lockstep.errors import (
     NOT_DONE_CODES,
@@ -171,26 +170,6 @@ def test_a_retry_after_is_a_floor() -> None:
     assert len(set(delays)) > 100
 
 
-class _Ledger:
-    """What ``Outcomes.finish`` asks of the ledger, recorded."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-        self.retry_at: dict[int, datetime | None] = {}
-
-    def now(self) -> datetime:
-        return self._now
-
-    def fail(self, id: int, error: str, *, retry_at: datetime | None, code: str) -> None:
-        self.retry_at[id] = retry_at
-
-    def complete(self, ids: Sequence[int]) -> None:
-        pass
-
-    def record_exceptions(self, run_id: str, entries: Sequence[Any]) -> None:
-        pass
-
-
 def test_a_hundred_changes_that_fail_together_fall_due_apart(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -198,20 +177,18 @@ def test_a_hundred_changes_that_fail_together_fall_due_apart(
 
     monkeypatch.setattr(outcomes, "RNG", random.Random(42))
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    ledger = _Ledger(now)
-    out = Outcomes("customer", cast(Any, None), cast(Any, ledger), cast(Any, None), "run", Tally())
     works = [Work(_with_attempts(item(i, str(i)), 2)) for i in range(1, 101)]
     for w in works:
         w.fail("UNREACHABLE", "not done: crm: down", "crm", passing=True)
 
-    out.finish(works)
+    end = outcomes.ending("customer", works, now)
 
-    times = [ledger.retry_at[w.item.id] for w in works]
+    times = [failed.retry_at for failed in end.failed]
+    assert len(times) == 100
     assert all(t is not None and now <= t <= now + RETRY_BASE * 4 for t in times)
     assert len(set(times)) == 100  # no two fall due at once
     spread = max(t for t in times if t) - min(t for t in times if t)
     assert spread > RETRY_BASE * 3  # over most of the two minutes
-    assert out.waiting == 100
 
 
 def _with_attempts(queued: QueueItem, attempts: int) -> QueueItem:
