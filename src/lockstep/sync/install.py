@@ -93,8 +93,8 @@ def ensure(
     if found == "changed":
         raise CaptureBroken(
             system,
-            f"lockstep's capture triggers on {obj} were disabled or changed, or (MariaDB) "
-            "the table was truncated or rebuilt",
+            f"lockstep's capture triggers on {obj} are not as installed (one was dropped, "
+            "disabled or replaced, or, on MariaDB, the table was truncated or rebuilt)",
         )
     connector.install_capture(obj, spec)
     after = connector.inspect_capture(obj, spec)

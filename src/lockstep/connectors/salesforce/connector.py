@@ -111,7 +111,8 @@ class SalesforceConnector:
 
     def inspect_capture(self, obj: str, capture: CaptureSpec) -> CaptureCheck | None:
         """Nothing is installed for polling; an unsupported mode is refused here, early."""
-        self.install_capture(obj, capture)
+        if capture.mode != "none":
+            self._supported(capture)
         return None
 
     def install_capture(self, obj: str, capture: CaptureSpec) -> None:
