@@ -5,6 +5,7 @@ capture loudly; a cursor of the earlier lockstep carries over."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -286,3 +287,47 @@ def test_postgres_cursor_of_the_earlier_lockstep_carries_over(pg_url: str) -> No
     finally:
         sql.close()
         engine.dispose()
+
+
+# -- installing while the application writes ---------------------------------------------
+
+
+def test_postgres_installing_again_never_fails_the_apps_writes(
+    pg: SqlConnector, pg_db: sa.Engine, pg_url: str
+) -> None:
+    """The install locks the app's table first, as the app's writes do (table, then
+    change table): the app waits a moment, never deadlocks."""
+    with pg_db.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO widgets (name) SELECT 'w' || g FROM generate_series(1, 20) g")
+        )
+    errors: list[str] = []
+    done = threading.Event()
+    count = 0
+
+    def app() -> None:
+        nonlocal count
+        engine = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                while not done.is_set():
+                    try:
+                        conn.execute(
+                            sa.text("UPDATE widgets SET amount = :n WHERE id = :id"),
+                            {"n": count, "id": count % 20 + 1},
+                        )
+                    except sa.exc.DBAPIError as exc:
+                        errors.append(type(exc.orig).__name__)
+                    count += 1
+        finally:
+            engine.dispose()
+
+    writer = threading.Thread(target=app)
+    writer.start()
+    try:
+        for _ in range(15):
+            pg.install_capture("widgets", TRIGGERS)
+    finally:
+        done.set()
+        writer.join()
+    assert count > 50 and errors == []
