@@ -19,6 +19,7 @@ from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.sync.install import setting_key
 from lockstep.sync.run import Open, Options, sync_once
+from tests.conftest import POSTGRES_ADMIN
 from tests.support.sync_world import WORKER, World
 
 
@@ -206,3 +207,32 @@ def test_a_truncate_stops_its_binding_on_mariadb(new_world, mariadb_url: str) ->
     assert broken.status == "interrupted"
     assert any("truncated or rebuilt" in n for n in broken.notes), broken.notes
     assert repair(world).status == "done"
+
+
+@pytest.mark.postgres
+def test_open_transactions_elsewhere_do_not_hold_a_pass_back_on_postgres(
+    new_world,  # type: ignore[no-untyped-def]
+    postgres_url: str,
+) -> None:
+    """The repro pg-xmin: a transaction left open in another database, and one idle
+    in the app's database; a row committed meanwhile is carried by the next pass."""
+    world: World = new_world(postgres_url)
+    other = sa.create_engine(POSTGRES_ADMIN)
+    app = sa.create_engine(postgres_url)
+    try:
+        with other.connect() as elsewhere, app.connect() as idle:
+            elsewhere.begin()
+            elsewhere.exec_driver_sql("SELECT pg_current_xact_id()")  # an xid, left open
+            idle.begin()
+            idle.exec_driver_sql("SELECT pg_current_xact_id()")
+            world.insert("customers", [{"id": 1, "name": "Printer on fire"}])
+            summary = world.sync()
+            idle.rollback()
+            elsewhere.rollback()
+    finally:
+        other.dispose()
+        app.dispose()
+    assert summary.counts.created == 1, summary.as_dict()
+    assert [r["Name"] for r in world.sf.query("SELECT Name FROM Account")["records"]] == [
+        "Printer on fire"
+    ]
