@@ -134,6 +134,24 @@ def test_mariadb_hole_of_a_rolled_back_transaction_is_let_go(
     assert changes == [] and cursor == "2"  # no row, no lock: rolled back
 
 
+def test_mariadb_hole_of_a_transaction_still_open_is_kept_however_old(
+    maria: SqlConnector, maria_db: sa.Engine
+) -> None:
+    with maria_db.connect() as slow:
+        slow.begin()
+        insert(slow, "slow")
+        with maria_db.begin() as conn:
+            insert(conn, "fast")
+        changes, cursor = read(maria, None)
+        assert names(changes) == ["fast"]
+        time.sleep(mariadb_capture.HOLE_AGE_SECONDS + 0.2)
+        changes, cursor = read(maria, cursor)  # old, but locked: kept
+        assert changes == [] and cursor is not None and cursor.startswith("2|1@")
+        slow.commit()
+    changes, cursor = read(maria, cursor)
+    assert names(changes) == ["slow"] and cursor == "2"
+
+
 # -- PostgreSQL: open transactions elsewhere hold nothing back --------------------------
 
 

@@ -135,9 +135,10 @@ def pending(
     ``READ COMMITTED``."""
     high, holes = parse(cursor)
     now = _now(conn) if holes else 0.0
-    for hole in [h for h, seen in holes.items() if now - seen >= HOLE_AGE_SECONDS]:
-        if _gone(conn, names, hole):
-            del holes[hole]
+    for hole in _gone(
+        conn, names, [h for h, seen in holes.items() if now - seen >= HOLE_AGE_SECONDS]
+    ):
+        del holes[hole]
     query = f"SELECT id, op, pk FROM {names.changes} WHERE table_name = :table AND (id > :high"
     statement = sa.text(
         query + (" OR id IN :holes)" if holes else ")") + " ORDER BY id LIMIT :limit"
@@ -178,14 +179,27 @@ def _present(
     return {int(i) for i in conn.execute(statement, {"low": low, "top": top}).scalars()}
 
 
-def _gone(conn: Connection, names: CaptureNames, hole: int) -> bool:
-    """No row and no lock at ``hole``: no open transaction holds that id."""
-    statement = sa.text(f"SELECT id FROM {names.changes} WHERE id = :id LOCK IN SHARE MODE NOWAIT")
-    try:
-        with conn.begin_nested():
-            return conn.execute(statement, {"id": hole}).first() is None
-    except sa.exc.DBAPIError:
-        return False  # locked: its transaction is still open
+def _gone(conn: Connection, names: CaptureNames, holes: list[int]) -> list[int]:
+    """Those of ``holes`` with no row and no lock: no open transaction holds them.
+    All at once first; one by one only when one of them is locked."""
+    if not holes:
+        return []
+    statement = sa.text(
+        f"SELECT id FROM {names.changes} WHERE id IN :ids LOCK IN SHARE MODE NOWAIT"
+    ).bindparams(sa.bindparam("ids", expanding=True))
+
+    def absent(ids: list[int]) -> list[int] | None:
+        try:
+            with conn.begin_nested():
+                found = {int(i) for i in conn.execute(statement, {"ids": ids}).scalars()}
+        except sa.exc.DBAPIError:
+            return None  # locked: its transaction is still open
+        return [h for h in ids if h not in found]
+
+    together = absent(holes)
+    if together is not None:
+        return together
+    return [h for h in holes if absent([h]) == [h]]
 
 
 def _now(conn: Connection) -> float:
