@@ -153,30 +153,39 @@ def pending(
     top = max([high, *(r[0] for r in rows)])
     seen_now = {r[0] for r in rows}
     looked = [h for h in holes if h not in seen_now and (reach is None or h < reach)]
-    filled = _present(conn, names, looked, None, None) if looked else set()
+    filled = _present(conn, names, looked) if looked else set()
     holes = {h: t for h, t in holes.items() if h not in seen_now and h not in filled}
-    if top > high:
-        present = _present(conn, names, None, high, top)
-        new = [i for i in range(high + 1, top + 1) if i not in present and i not in seen_now]
-        if new:
-            now = now or _now(conn)
-            holes.update(dict.fromkeys(new, now))
+    new = [i for i in _missing(conn, names, high, top) if i not in seen_now]
+    if new:
+        now = now or _now(conn)
+        holes.update(dict.fromkeys(new, now))
     after = render(top, holes)
     return Page(rows, after if (cursor or rows) else cursor, full)
 
 
-def _present(
-    conn: Connection, names: CaptureNames, ids: list[int] | None, low: int | None, top: int | None
-) -> set[int]:
-    """Ids present in the change table (any table's rows): among ``ids``, or in
-    ``(low, top]``."""
-    if ids is not None:
-        statement = sa.text(f"SELECT id FROM {names.changes} WHERE id IN :ids").bindparams(
-            sa.bindparam("ids", expanding=True)
-        )
-        return {int(i) for i in conn.execute(statement, {"ids": ids}).scalars()}
-    statement = sa.text(f"SELECT id FROM {names.changes} WHERE id > :low AND id <= :top")
-    return {int(i) for i in conn.execute(statement, {"low": low, "top": top}).scalars()}
+def _present(conn: Connection, names: CaptureNames, ids: list[int]) -> set[int]:
+    """Those of ``ids`` present in the change table (any table's rows)."""
+    statement = sa.text(f"SELECT id FROM {names.changes} WHERE id IN :ids").bindparams(
+        sa.bindparam("ids", expanding=True)
+    )
+    return {int(i) for i in conn.execute(statement, {"ids": ids}).scalars()}
+
+
+def _missing(conn: Connection, names: CaptureNames, high: int, top: int) -> list[int]:
+    """The ids in ``(high, top]`` no row holds (any table's); ``top`` is one that
+    does. The gaps are found in the database: only they come back."""
+    if top <= high:
+        return []
+    gaps = conn.execute(
+        sa.text(
+            f"""SELECT prev, id FROM (
+                SELECT id, COALESCE(LAG(id) OVER (ORDER BY id), :high) AS prev
+                FROM {names.changes} WHERE id > :high AND id <= :top) s
+            WHERE id > prev + 1"""
+        ),
+        {"high": high, "top": top},
+    )
+    return [i for prev, id_ in gaps for i in range(int(prev) + 1, int(id_))]
 
 
 def _gone(conn: Connection, names: CaptureNames, holes: list[int]) -> list[int]:
