@@ -152,6 +152,35 @@ def test_mariadb_hole_of_a_transaction_still_open_is_kept_however_old(
     assert names(changes) == ["slow"] and cursor == "2"
 
 
+def test_mariadb_a_large_open_transaction_is_read_whole_when_it_commits(
+    maria: SqlConnector, maria_db: sa.Engine
+) -> None:
+    with maria_db.connect() as bulk:
+        bulk.begin()
+        bulk.execute(
+            sa.text("INSERT INTO widgets (name) VALUES (:n)"), [{"n": f"b{i}"} for i in range(3000)]
+        )
+        with maria_db.begin() as conn:
+            insert(conn, "fast")
+        changes, cursor = read(maria, None)
+        assert names(changes) == ["fast"]
+        assert cursor is not None and len(cursor) < 100  # one run of 3000 holes
+        time.sleep(mariadb_capture.HOLE_AGE_SECONDS + 0.2)
+        assert read(maria, cursor) == ([], cursor)  # old, but locked: kept
+        bulk.commit()
+    changes, cursor = read(maria, cursor)
+    assert names(changes) == [f"b{i}" for i in range(3000)]
+    assert cursor == "3001" and read(maria, cursor)[0] == []
+
+
+def test_mariadb_cursor_round_trip() -> None:
+    holes = {3: 1.5, 4: 1.5, 5: 2.0, 9: 1.5}
+    text = mariadb_capture.render(10, holes)
+    assert text == "10|3-4@1.500,5@2.000,9@1.500"
+    assert mariadb_capture.parse(text) == (10, holes)
+    assert mariadb_capture.parse("42") == (42, {})  # the earlier lockstep's cursor
+
+
 # -- PostgreSQL: open transactions elsewhere hold nothing back --------------------------
 
 

@@ -35,6 +35,7 @@ from lockstep.connectors.sql.capture.names import CaptureNames, bare, literal
 from lockstep.connectors.sql.capture.page import Page
 
 HOLE_AGE_SECONDS = 1.0
+PROBES = 32  # locking reads of aged holes, at most, per read
 LOCK_WAIT = "SET STATEMENT lock_wait_timeout = 2 FOR "
 
 
@@ -116,15 +117,48 @@ def parse(cursor: str | None) -> tuple[int, dict[int, float]]:
     head, _, tail = cursor.partition("|")
     holes = {}
     for item in filter(None, tail.split(",")):
-        hole, _, seen = item.partition("@")
-        holes[int(hole)] = float(seen)
+        span, _, seen = item.partition("@")
+        first, _, last = span.partition("-")
+        for hole in range(int(first), int(last or first) + 1):
+            holes[hole] = float(seen)
     return int(head), holes
 
 
 def render(high: int, holes: dict[int, float]) -> str:
+    """The cursor: consecutive holes first seen together are written as a run."""
     if not holes:
         return str(high)
-    return f"{high}|" + ",".join(f"{h}@{seen:.3f}" for h, seen in sorted(holes.items()))
+    items = []
+    for first, last in _runs(sorted(holes), holes):
+        span = str(first) if first == last else f"{first}-{last}"
+        items.append(f"{span}@{holes[first]:.3f}")
+    return f"{high}|" + ",".join(items)
+
+
+def _runs(ids: list[int], seen: dict[int, float] | None = None) -> list[tuple[int, int]]:
+    """Sorted ``ids`` as ``(first, last)`` runs of consecutive ids (with ``seen``, of
+    the same first-seen time too)."""
+    runs: list[tuple[int, int]] = []
+    for i in ids:
+        if runs and runs[-1][1] == i - 1 and (seen is None or seen[i] == seen[runs[-1][0]]):
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def _among(ids: list[int]) -> tuple[str, dict[str, int]]:
+    """``id`` among sorted ``ids``, as SQL: a ``BETWEEN`` per run, so a large open
+    transaction's thousands of holes make a short statement."""
+    terms, params = [], {}
+    for n, (first, last) in enumerate(_runs(ids)):
+        if first == last:
+            terms.append(f"id = :h{n}")
+            params[f"h{n}"] = first
+        else:
+            terms.append(f"id BETWEEN :h{n} AND :t{n}")
+            params[f"h{n}"], params[f"t{n}"] = first, last
+    return "(" + " OR ".join(terms) + ")", params
 
 
 def pending(
@@ -139,20 +173,21 @@ def pending(
         conn, names, [h for h, seen in holes.items() if now - seen >= HOLE_AGE_SECONDS]
     ):
         del holes[hole]
-    query = f"SELECT id, op, pk FROM {names.changes} WHERE table_name = :table AND (id > :high"
-    statement = sa.text(
-        query + (" OR id IN :holes)" if holes else ")") + " ORDER BY id LIMIT :limit"
-    )
     params: dict[str, Any] = {"table": table, "high": high, "limit": limit}
+    late = ""
     if holes:
-        statement = statement.bindparams(sa.bindparam("holes", expanding=True))
-        params["holes"] = sorted(holes)
+        among, more = _among(sorted(holes))
+        late, params = f" OR {among}", {**params, **more}
+    statement = sa.text(
+        f"SELECT id, op, pk FROM {names.changes} WHERE table_name = :table "
+        f"AND (id > :high{late}) ORDER BY id LIMIT :limit"
+    )
     rows = [(int(i), str(op), str(pk)) for i, op, pk in conn.execute(statement, params)]
     full = len(rows) == limit
     reach = rows[-1][0] if full else None  # rows beyond it were not looked at
     top = max([high, *(r[0] for r in rows)])
     seen_now = {r[0] for r in rows}
-    looked = [h for h in holes if h not in seen_now and (reach is None or h < reach)]
+    looked = sorted(h for h in holes if h not in seen_now and (reach is None or h < reach))
     filled = _present(conn, names, looked) if looked else set()
     holes = {h: t for h, t in holes.items() if h not in seen_now and h not in filled}
     new = [i for i in _missing(conn, names, high, top) if i not in seen_now]
@@ -164,11 +199,10 @@ def pending(
 
 
 def _present(conn: Connection, names: CaptureNames, ids: list[int]) -> set[int]:
-    """Those of ``ids`` present in the change table (any table's rows)."""
-    statement = sa.text(f"SELECT id FROM {names.changes} WHERE id IN :ids").bindparams(
-        sa.bindparam("ids", expanding=True)
-    )
-    return {int(i) for i in conn.execute(statement, {"ids": ids}).scalars()}
+    """Those of sorted ``ids`` present in the change table (any table's rows)."""
+    among, params = _among(ids)
+    statement = sa.text(f"SELECT id FROM {names.changes} WHERE {among}")
+    return {int(i) for i in conn.execute(statement, params).scalars()}
 
 
 def _missing(conn: Connection, names: CaptureNames, high: int, top: int) -> list[int]:
@@ -190,25 +224,35 @@ def _missing(conn: Connection, names: CaptureNames, high: int, top: int) -> list
 
 def _gone(conn: Connection, names: CaptureNames, holes: list[int]) -> list[int]:
     """Those of ``holes`` with no row and no lock: no open transaction holds them.
-    All at once first; one by one only when one of them is locked."""
-    if not holes:
-        return []
-    statement = sa.text(
-        f"SELECT id FROM {names.changes} WHERE id IN :ids LOCK IN SHARE MODE NOWAIT"
-    ).bindparams(sa.bindparam("ids", expanding=True))
+    All at once; when one is locked, by halves, at most ``PROBES`` statements a
+    read (a hole kept a while longer costs nothing but a look)."""
+    budget = [PROBES]
 
     def absent(ids: list[int]) -> list[int] | None:
+        budget[0] -= 1
+        among, params = _among(ids)
+        statement = sa.text(
+            f"SELECT id FROM {names.changes} WHERE {among} LOCK IN SHARE MODE NOWAIT"
+        )
         try:
             with conn.begin_nested():
-                found = {int(i) for i in conn.execute(statement, {"ids": ids}).scalars()}
+                found = {int(i) for i in conn.execute(statement, params).scalars()}
         except sa.exc.DBAPIError:
-            return None  # locked: its transaction is still open
+            return None  # one is locked: its transaction is still open
         return [h for h in ids if h not in found]
 
-    together = absent(holes)
-    if together is not None:
-        return together
-    return [h for h in holes if absent([h]) == [h]]
+    def probe(ids: list[int]) -> list[int]:
+        if not ids or budget[0] <= 0:
+            return []
+        found = absent(ids)
+        if found is not None:
+            return found
+        if len(ids) == 1:
+            return []
+        half = len(ids) // 2
+        return probe(ids[:half]) + probe(ids[half:])
+
+    return probe(sorted(holes))
 
 
 def _now(conn: Connection) -> float:
