@@ -14,8 +14,9 @@ takes ``id > high OR id IN (holes)`` (at ``READ COMMITTED``), so a late commit i
 when it lands. A hole is dropped once some row fills it, or once it is older than
 ``HOLE_AGE_SECONDS`` and a ``LOCK IN SHARE MODE NOWAIT`` read of it finds neither a
 row nor a lock: no open transaction holds that id, so it was rolled back (or never
-used). Cursors are ``"<high>"`` (the earlier form, still read) or
-``"<high>|<id>@<seen>,..."``.
+used). Holes are kept as runs of consecutive ids (a large open transaction leaves
+thousands), read with a ``BETWEEN`` per run. Cursors are ``"<high>"`` (the earlier
+form, still read) or ``"<high>|<first>-<last>@<seen>,<id>@<seen>,..."``.
 
 **TRUNCATE** fires no trigger. It gives the InnoDB table a new id, which the check
 before every pass reads (``information_schema.INNODB_SYS_TABLES``, where the
