@@ -12,7 +12,10 @@
         │   └── QuotaShed    lockstep's own brake: the daily API share is reached
         └── Terminal         retrying cannot help until a person acts; exit 3
             ├── AuthFailed   credentials refused (the token endpoint said no)
-            └── SchemaError  an object, table or field the config names is missing
+            ├── SchemaError  an object, table or field the config names is missing
+            └── CaptureBroken  capture of one binding cannot be trusted (its triggers
+                             were dropped or changed, its table truncated): that
+                             binding stops, the others go on
 
 A failure of *one record* is not an exception: it is a ``RecordError`` value in that
 record's ``OpResult`` (see ``lockstep.core.ops``), so the rest of the batch goes on.
@@ -120,6 +123,19 @@ class SchemaError(Terminal):
     """An object, table or field the config relies on is not there."""
 
     code = "SCHEMA_ERROR"
+
+
+class CaptureBroken(Terminal):
+    """Changes of one binding may have been missed: lockstep's triggers are missing,
+    disabled or not the ones it installed, or the table was truncated. ``resume``,
+    when set, is the cursor just past what broke it (a truncate), for a repair to
+    move on from."""
+
+    code = "CAPTURE_BROKEN"
+
+    def __init__(self, system: str, message: str, resume: str | None = None) -> None:
+        super().__init__(system, message)
+        self.resume = resume
 
 
 def failure_classes(root: type[SystemFailure] = SystemFailure) -> Iterator[type[SystemFailure]]:

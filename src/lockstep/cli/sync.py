@@ -56,6 +56,15 @@ def sync(
             "used up their retries."
         ),
     ] = False,
+    repair_capture: Annotated[
+        bool,
+        typer.Option(
+            "--repair-capture",
+            help="Install capture again where it is broken (triggers dropped, disabled or "
+            "changed) and go on past a truncate; then run `lockstep reconcile --apply` "
+            "for what capture missed.",
+        ),
+    ] = False,
     interval: Annotated[
         float | None,
         typer.Option(
@@ -79,6 +88,10 @@ def sync(
             "it sends the failed changes once; use it with --once (beside a running loop too)",
             param_hint="'--retry-failed'",
         )
+    if repair_capture and not once:
+        raise typer.BadParameter(
+            "it repairs capture once; use it with --once", param_hint="'--repair-capture'"
+        )
     if interval is not None and interval <= 0:
         raise typer.BadParameter(f"{interval:g} is not more than 0", param_hint="'--interval'")
     from lockstep.config.loader import load_config
@@ -87,7 +100,9 @@ def sync(
 
     _import_connectors()
     loaded = load_config(config)
-    options = Options(tuple(entity) if entity else None, reports, worker, retry_failed)
+    options = Options(
+        tuple(entity) if entity else None, reports, worker, retry_failed, repair_capture
+    )
     if once:
         return _once(loaded, options, json)
     every = interval or capture_interval(loaded.config, options.entities) or DEFAULT_INTERVAL

@@ -147,7 +147,9 @@ class SqlSystem(Strict):
     batch_size: int = Field(1000, ge=1, description="Rows per write statement.")
     change_table: str = Field(
         "lockstep_changes",
-        description="The table lockstep's capture triggers write every change into.",
+        description="The table lockstep's capture triggers write every change into (on "
+        "PostgreSQL with `<change_table>_txs` and `<change_table>_commits` beside it, "
+        "which keep the commit order).",
     )
 
 

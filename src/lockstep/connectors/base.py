@@ -45,6 +45,16 @@ def not_done(failure: SystemFailure, *, code: str | None = None) -> RecordError:
     )
 
 
+@dataclass(frozen=True)
+class CaptureCheck:
+    """Trigger capture of one object: ``wanted``, a digest of what installing would
+    run (it changes when lockstep's triggers do), and ``found``, a digest of
+    lockstep's triggers as the database's catalog holds them now (``None``: none)."""
+
+    wanted: str
+    found: str | None
+
+
 @dataclass
 class CallCounter:
     """API calls made, by family (``rest``, ``bulk2``, ``auth``…), and the latest
@@ -102,9 +112,15 @@ class Connector(Protocol):
         records passing it: a changed record outside it is left out, never reported as
         deleted."""
 
+    def inspect_capture(self, obj: str, capture: CaptureSpec) -> CaptureCheck | None:
+        """A cheap, read-only look at what ``install_capture`` installed for ``obj``
+        (no DDL, no lock); ``None`` when ``capture`` installs nothing. An unsupported
+        mode is refused here."""
+
     def install_capture(self, obj: str, capture: CaptureSpec) -> None:
         """Prepare change capture for ``obj`` (SQL triggers and change table); idempotent.
-        Changes made from then on are returned by ``changes``."""
+        Changes made from then on are returned by ``changes``. DDL on the system's
+        tables: done once, not at every pass (see ``sync.install``)."""
 
     def remove_capture(self, obj: str) -> None:
         """Undo ``install_capture`` for ``obj``; idempotent."""

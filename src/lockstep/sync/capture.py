@@ -4,6 +4,11 @@ Each page of changes and the cursor after it are stored in one ledger transactio
 so a crash between pages neither loses nor repeats a change. What is queued is the
 record as the change read it, in canonical form (``payload``): lockstep never reads a
 changed record a second time to learn what changed.
+
+A truncated table (PostgreSQL records the ``TRUNCATE``) stops its binding's capture
+with ``CaptureBroken``: the deletes were not captured one by one. With ``repair``
+(``lockstep sync --once --repair-capture``) capture moves past it; ``lockstep
+reconcile --apply`` then carries what the truncate removed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from lockstep.config.entities import Binding
 from lockstep.config.systems import SalesforceSystem, SqlSystem
 from lockstep.connectors.base import CaptureSpec, Connector
 from lockstep.core.records import Change
+from lockstep.errors import CaptureBroken
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueEntry
 from lockstep.mapping.payload import pack
@@ -59,17 +65,25 @@ def capture(
     *,
     page: int = PAGE,
     on_page: Callable[[int], None] | None = None,
+    repair: bool = False,
 ) -> int:
-    """Queue every change of ``source`` after its cursor; how many were queued."""
+    """Queue every change of ``source`` after its cursor; how many were queued. With
+    ``repair``, a truncate that stops capture is passed over."""
     spec = source.spec
     obj = source.binding.target
     house = housekeeping_fields(source.binding)
     queued = 0
     while True:
         cursor = ledger.cursor(source.system, obj)
-        batch = connector.changes(
-            obj, source.fields, cursor, spec, limit=page, where=source.binding.filter
-        )
+        try:
+            batch = connector.changes(
+                obj, source.fields, cursor, spec, limit=page, where=source.binding.filter
+            )
+        except CaptureBroken as broken:
+            if not repair or broken.resume is None:
+                raise
+            ledger.save_cursor(source.system, obj, broken.resume)
+            continue
         # the global id, where known, keeps a record's changes from all its systems
         # with one worker at a time (see ledger.queue)
         natives = {c.native_id for c in batch.changes}

@@ -3,8 +3,9 @@
 One pass (``sync_once``): connect to every system the entities are bound in (a
 system that cannot be reached is noted, and the pass goes on without reading it; what
 is meant for it waits in the queue), give back what a dead run of this
-worker left in flight, install capture where it is missing (idempotent), read each
-capturing binding's changes into the queue, then drain the queue entity by entity,
+worker left in flight, install capture at a binding's first pass (later passes only
+check it, read-only: see ``install``), read each capturing binding's changes into
+the queue, then drain the queue entity by entity,
 parents first. A system that fails while its changes are read is noted, the others
 go on, and the run ends ``interrupted``: its changes wait in that system's change
 log, behind the ledger's cursor.
@@ -21,7 +22,7 @@ from pathlib import Path
 from lockstep.config.loader import LoadedConfig
 from lockstep.connectors.base import Connector
 from lockstep.connectors.factory import open_connector
-from lockstep.errors import ConfigError, Transient
+from lockstep.errors import CaptureBroken, ConfigError, Transient
 from lockstep.ledger import Ledger
 from lockstep.mapping.record import compile_reader
 from lockstep.reports.progress import Progress
@@ -32,6 +33,7 @@ from lockstep.runs.lifecycle import running
 from lockstep.runs.scope import chosen_steps
 from lockstep.sync.capture import Source, capture
 from lockstep.sync.drain import Drain
+from lockstep.sync.install import ensure
 
 # Changes another worker has held this long are taken to be a dead worker's: a pass
 # holds its claims for seconds or minutes (a Bulk job's wait included).
@@ -44,6 +46,7 @@ class Options:
     reports: Path | None = None
     worker: str | None = None  # the queue's claimant name; default: this host's name
     retry_failed: bool = False  # send the changes that failed for good (or died) again
+    repair_capture: bool = False  # install capture again, and go past a truncate
 
 
 def sync_once(
@@ -117,7 +120,8 @@ def sync_once(
         for source in sources:
             if source.system in session.down:
                 continue
-            if not _capture(source, connectors[source.system], ledger, progress, notes):
+            connector = connectors[source.system]
+            if not _capture(source, connector, ledger, progress, notes, options.repair_capture):
                 session.status = "interrupted"
         for step in steps:
             progress.open(step.entity, None, "applying")
@@ -137,14 +141,30 @@ def sync_once(
 
 
 def _capture(
-    source: Source, connector: Connector, ledger: Ledger, progress: Progress, notes: list[str]
+    source: Source,
+    connector: Connector,
+    ledger: Ledger,
+    progress: Progress,
+    notes: list[str],
+    repair: bool,
 ) -> bool:
-    """Capture ``source``; False (with a note) when its system failed meanwhile."""
+    """Capture ``source``; False (with a note) when its system failed meanwhile, or
+    its capture is broken (that binding stops; the others go on)."""
     label = f"{source.entity} ({source.system})"
     progress.open(label, None, "capturing")
+    obj = source.binding.target
     try:
-        connector.install_capture(source.binding.target, source.spec)
-        capture(source, connector, ledger, on_page=lambda n: progress.advance(label, n))
+        if ensure(connector, ledger, source.system, obj, source.spec, repair=repair):
+            notes.append(f"capture of {label} installed on {obj}")
+        on_page = lambda n: progress.advance(label, n)  # noqa: E731
+        capture(source, connector, ledger, on_page=on_page, repair=repair)
+    except CaptureBroken as exc:
+        notes.append(
+            f"capture of {label} stopped: {exc.message}; changes may have been missed. "
+            "Run `lockstep sync --once --repair-capture` to install capture again and go "
+            "on, then `lockstep reconcile --apply` to carry what was missed"
+        )
+        return False
     except Transient as exc:
         notes.append(f"capture of {label} stopped: {exc.message}; it resumes next time")
         return False

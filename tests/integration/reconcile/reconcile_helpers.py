@@ -19,6 +19,8 @@ from lockstep.reconcile.run import Options as ReconcileOptions
 from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
+from lockstep.sync.run import Options as SyncOptions
+from lockstep.sync.run import sync_once
 from tests.support.looks import count, data_writes, soql
 from tests.support.sync_world import WORKER
 from tests.support.sync_world import World as SyncWorld
@@ -85,9 +87,18 @@ def actions(rows: Mapping[Any, Mapping[str, str]]) -> dict[Any, str]:
 class World(SyncWorld):
     """The sync tests' world, with reconcile."""
 
+    capture_dropped: bool = False  # the next pass repairs capture, as an operator would
+
     def sync(self) -> Summary:  # type: ignore[override]
-        """One ``sync_once`` pass, in-process, which must end ``done``."""
-        summary = super().sync()
+        """One ``sync_once`` pass, in-process, which must end ``done``. After
+        ``drop_capture`` it is the repair pass (``--repair-capture``) the stopped
+        capture asks for."""
+        if self.capture_dropped:
+            self.capture_dropped = False
+            options = SyncOptions(worker=WORKER, repair_capture=True)
+            summary = sync_once(self.write_config(), options, progress=Progress())
+        else:
+            summary = super().sync()
         assert summary.status == "done", summary.notes
         return summary
 
@@ -105,7 +116,9 @@ class World(SyncWorld):
 
     def drop_capture(self, *tables: str) -> None:
         """Drop lockstep's triggers on ``tables`` (all captured ones by default): what
-        the app does from now on, sync does not see (a pass reinstalls them)."""
+        the app does from now on, sync does not see. A pass would stop on it (broken
+        capture), so the next ``sync`` is a repair pass that installs them again."""
+        self.capture_dropped = True
         with self.app() as conn:
             for table in tables or CAPTURED:
                 for op in ("ins", "upd", "del"):

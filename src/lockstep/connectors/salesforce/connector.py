@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from lockstep.config.systems import SalesforceSystem
-from lockstep.connectors.base import CallCounter, CaptureSpec
+from lockstep.connectors.base import CallCounter, CaptureCheck, CaptureSpec
 from lockstep.connectors.salesforce import apply as applying
 from lockstep.connectors.salesforce import poll, read
 from lockstep.connectors.salesforce.bulk import BulkJob
@@ -108,6 +108,12 @@ class SalesforceConnector:
             limit=limit,
             where=where,
         )
+
+    def inspect_capture(self, obj: str, capture: CaptureSpec) -> CaptureCheck | None:
+        """Nothing is installed for polling; an unsupported mode is refused here, early."""
+        if capture.mode != "none":
+            self._supported(capture)
+        return None
 
     def install_capture(self, obj: str, capture: CaptureSpec) -> None:
         """Nothing to install for polling; an unsupported mode is refused here, early."""

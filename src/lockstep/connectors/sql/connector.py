@@ -8,6 +8,8 @@ modules beside it. Every database error that fails a whole call leaves here as a
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -16,21 +18,23 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from lockstep.config.systems import SqlSystem
-from lockstep.connectors.base import CallCounter, CaptureSpec
+from lockstep.connectors.base import CallCounter, CaptureCheck, CaptureSpec
 from lockstep.connectors.sql import snapshot as snapshots
 from lockstep.connectors.sql.apply import apply_ops
 from lockstep.connectors.sql.capture import triggers, watermark
 from lockstep.connectors.sql.capture.names import CaptureNames, capture_names
+from lockstep.connectors.sql.capture.page import Truncated
 from lockstep.connectors.sql.capture.wake import Listener, Poller
-from lockstep.connectors.sql.classify import call_failure
+from lockstep.connectors.sql.classify import CONFLICT, call_failure, classify
 from lockstep.connectors.sql.describe import BoundTable, reflect
-from lockstep.connectors.sql.engine import open_database
+from lockstep.connectors.sql.engine import WRITE_OPTION, open_database
 from lockstep.core.ops import Op, OpResult
 from lockstep.core.records import ChangeBatch, Row
 from lockstep.core.shapes import ObjectShape
-from lockstep.errors import ConfigError, Terminal
+from lockstep.errors import CaptureBroken, ConfigError, Terminal
 
 CALLS = "sql"  # the CallCounter family: statements sent
+INSTALL_ATTEMPTS = 5  # an install that waits too long for a lock gives way and tries again
 
 
 class SqlConnector:
@@ -98,6 +102,8 @@ class SqlConnector:
                 self._failures(f"reading changes of {bound.name}"),
                 self._db.engine.connect() as conn,
             ):
+                if capture.mode == "triggers" and self.family == "mariadb":
+                    conn = conn.execution_options(isolation_level="READ COMMITTED")
                 if capture.mode == "triggers":
                     names = self._names(bound)
                     batch = self.config.batch_size
@@ -108,20 +114,51 @@ class SqlConnector:
                 return watermark.read(
                     conn, bound, column, columns, cursor, capture.lookback_seconds, limit, where
                 )
+        except Truncated as truncated:
+            raise CaptureBroken(
+                self.name,
+                f"{obj} was truncated at {truncated.at}: the deletes of its rows were not "
+                "captured one by one, so other systems may still hold them",
+                resume=truncated.resume,
+            ) from None
         except ValueError as exc:
             raise Terminal(self.name, f"{obj}: cursor {cursor!r} is not one of ours") from exc
 
-    def install_capture(self, obj: str, capture: CaptureSpec) -> None:
+    def inspect_capture(self, obj: str, capture: CaptureSpec) -> CaptureCheck | None:
+        """What trigger capture of ``obj`` needs and what the catalog shows (read
+        only, no lock); ``None`` for a mode that installs nothing (watermark: its
+        column is checked here)."""
         bound = self._bound(obj)
         if capture.mode == "watermark":
             bound.column(self._watermark_column(capture))
-            return
+            return None
         if capture.mode == "none":
-            return
+            return None
         if capture.mode != "triggers":
             raise self._unsupported(capture)
-        with self._failures(f"installing capture on {bound.name}"), self._db.engine.begin() as conn:
-            triggers.install(conn, self.family, self._names(bound))
+        names = self._names(bound)
+        with self._failures(f"checking capture on {bound.name}"), self._db.engine.connect() as conn:
+            found = triggers.catalog(conn, self.family, names)
+        return CaptureCheck(triggers.signature(self.family, names), found)
+
+    def install_capture(self, obj: str, capture: CaptureSpec) -> None:
+        if self.inspect_capture(obj, capture) is None:
+            return
+        bound = self._bound(obj)
+        steps = triggers.install_steps(self.family, self._names(bound))
+        with self._failures(f"installing capture on {bound.name}"):
+            for attempt in range(INSTALL_ATTEMPTS):
+                try:
+                    writer = self._db.engine.execution_options(**{WRITE_OPTION: True})
+                    for statements in steps:
+                        with writer.begin() as conn:
+                            for statement in statements:
+                                conn.exec_driver_sql(statement)
+                    return
+                except sa.exc.DBAPIError as exc:
+                    if attempt + 1 == INSTALL_ATTEMPTS or classify(exc).code != CONFLICT:
+                        raise
+                    time.sleep(random.uniform(0.1, 0.5 * 2**attempt))
 
     def remove_capture(self, obj: str) -> None:
         bound = self._bound(obj)

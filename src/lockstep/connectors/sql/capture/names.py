@@ -1,8 +1,10 @@
 """Every name one table's capture uses, quoted for its dialect.
 
-Triggers are ``lockstep_<table>_ins``, ``_upd`` and ``_del`` (on PostgreSQL calling
-the function ``lockstep_<table>_capture``); a name longer than the dialect allows
-keeps its prefix and suffix around a short hash of the table name.
+Triggers are ``lockstep_<table>_ins``, ``_upd`` and ``_del`` (on PostgreSQL also
+``_trunc``, all calling the function ``lockstep_<table>_capture``); a name longer than
+the dialect allows keeps its prefix and suffix around a short hash of the table name.
+PostgreSQL's commit order lives in two tables beside the change table,
+``<change_table>_txs`` and ``<change_table>_commits`` (see ``postgres``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ class CaptureNames:
     insert: str
     update: str
     delete: str
+    truncate: str  # PostgreSQL: the statement trigger that records a TRUNCATE
     prefix: str  # the quoted schema and a dot, or nothing: to qualify what needs it
     function: str  # PostgreSQL: the row trigger's function, qualified
     channel: str  # PostgreSQL: the NOTIFY channel (the change table's name)
+    txs: str = ""  # PostgreSQL: transactions that wrote change rows, qualified
+    commits: str = ""  # PostgreSQL: their commit sequence, qualified
+    commit_function: str = ""  # PostgreSQL: the deferred trigger's function, qualified
+    commit_trigger: str = ""  # PostgreSQL: the deferred trigger on ``txs``
+    guard: str = ""  # PostgreSQL: the setting that marks a transaction as noted in ``txs``
 
 
 def capture_names(
@@ -48,15 +56,28 @@ def capture_names(
         insert=own("ins"),
         update=own("upd"),
         delete=own("del"),
+        truncate=own("trunc"),
         prefix=prefix,
         function=prefix + own("capture"),
         channel=change_table,
+        txs=prefix + quote(_fit(change_table, "_txs", limit)),
+        commits=prefix + quote(_fit(change_table, "_commits", limit)),
+        commit_function=prefix + quote(_fit(change_table, "_commit", limit)),
+        commit_trigger=quote(_fit(change_table, "_commit", limit)),
+        guard="lockstep.tx_" + hashlib.sha1(f"{schema}.{change_table}".encode()).hexdigest()[:12],
     )
 
 
 def literal(text: str) -> str:
     """``text`` as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def bare(quoted: str) -> str:
+    """A name as the catalog holds it: ``quoted`` without its quotes."""
+    if quoted[:1] in ('"', "`") and quoted[-1:] == quoted[:1]:
+        return quoted[1:-1].replace(quoted[0] * 2, quoted[0])
+    return quoted
 
 
 def _fit(head: str, tail: str, limit: int) -> str:

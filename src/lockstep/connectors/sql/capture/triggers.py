@@ -8,14 +8,21 @@ rows after a cursor, oldest first. An ``I``/``U`` carries the row as it is when 
 ``upsert``, with ``values=None``: that is what is known, and the ``D`` that removed it
 follows. Each dialect's module says how it orders change rows and why.
 
-Cursors are opaque: ``"<id>"`` on SQLite and MariaDB, ``"<tx>:<id>"`` on PostgreSQL.
-A change's ``version`` is its change-table id.
+Cursors are opaque; each dialect's module says what its cursors hold. A change's
+``version`` is its change-table id.
+
+Installing is DDL on the application's table, so it is done once (``install``:
+at the first pass, or to repair), never at every pass; ``catalog`` is the cheap,
+read-only look at the triggers as the database holds them that every pass makes
+instead, and ``signature`` says what an install would run, so a lockstep whose
+triggers changed installs its new ones once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -24,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from lockstep.connectors.sql.capture import mariadb, postgres, sqlite
 from lockstep.connectors.sql.capture.names import CaptureNames
+from lockstep.connectors.sql.capture.page import Page
 from lockstep.connectors.sql.capture.rows import rows_by_key
 from lockstep.connectors.sql.describe import BoundTable
 from lockstep.connectors.sql.engine import Family
@@ -35,41 +43,31 @@ _DIALECTS: dict[Family, ModuleType] = {
     "sqlite": sqlite,
 }
 
-PENDING = """
-    SELECT id, op, pk FROM {changes}
-    WHERE table_name = :table AND id > :id
-    ORDER BY id
-    LIMIT :limit
-"""
+
+def install_steps(family: Family, names: CaptureNames) -> list[list[str]]:
+    """The install's statements, one list per transaction."""
+    steps: list[list[str]] = _DIALECTS[family].install(names)
+    return steps
 
 
-def install(conn: Connection, family: Family, names: CaptureNames) -> None:
-    for statement in _DIALECTS[family].install(names):
-        conn.exec_driver_sql(statement)
+def signature(family: Family, names: CaptureNames) -> str:
+    """A digest of what installing would run: it changes when lockstep's triggers do."""
+    text = "\n;\n".join(s for step in install_steps(family, names) for s in step)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def catalog(conn: Connection, family: Family, names: CaptureNames) -> str | None:
+    """A digest of lockstep's triggers on the table as the database's catalog holds
+    them (read only, no lock); ``None`` when none of them is there."""
+    rows = _DIALECTS[family].catalog(conn, names)
+    if rows is None:
+        return None
+    return hashlib.sha256(json.dumps(rows, default=str).encode()).hexdigest()
 
 
 def remove(conn: Connection, family: Family, names: CaptureNames) -> None:
     for statement in _DIALECTS[family].remove(names):
         conn.exec_driver_sql(statement)
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where a reader is in the change table: after change ``id`` (of transaction
-    ``tx``, on PostgreSQL)."""
-
-    id: int = 0
-    tx: int = 0
-
-    @classmethod
-    def parse(cls, cursor: str | None) -> Position:
-        if not cursor:
-            return cls()
-        tx, _, id_ = cursor.rpartition(":")
-        return cls(int(id_), int(tx or 0))
-
-    def render(self, family: Family) -> str:
-        return f"{self.tx}:{self.id}" if family == "postgresql" else str(self.id)
 
 
 def read(
@@ -85,20 +83,15 @@ def read(
 ) -> ChangeBatch:
     """Up to ``limit`` changes of ``bound``'s table after ``cursor``; with ``where``, a
     row that exists but does not pass it is left out (the cursor still moves past)."""
-    position = Position.parse(cursor)
-    params: dict[str, Any] = {"table": names.table, "id": position.id, "limit": limit}
-    if family == "postgresql":
-        query, params["tx"] = postgres.PENDING, str(position.tx)
-    else:
-        query = PENDING
-    pending = conn.execute(sa.text(query.format(changes=names.changes)), params).all()
-    if not pending:
-        return ChangeBatch((), cursor, more=False)
+    page: Page = _DIALECTS[family].pending(conn, names, names.table, cursor, limit)
+    if not page.rows:
+        return ChangeBatch((), page.cursor, more=False)
+    pending = page.rows
     keys = {}
-    for row in pending:
-        if row.op != "D":
+    for _, op, pk in pending:
+        if op != "D":
             try:
-                keys[row.pk] = bound.parse_key(row.pk)
+                keys[pk] = bound.parse_key(pk)
             except ValueError:
                 continue
     current = rows_by_key(conn, bound, columns, keys.values(), batch_size, where)
@@ -107,17 +100,13 @@ def read(
         missing = [key for key in keys.values() if key not in current]
         outside = rows_by_key(conn, bound, [bound.key], missing, batch_size)
     changes = []
-    for row in pending:
-        version = str(row.id)
-        if row.op == "D":
-            changes.append(Change(bound.name, row.pk, "delete", None, version))
+    for id_, op, pk in pending:
+        version = str(id_)
+        if op == "D":
+            changes.append(Change(bound.name, pk, "delete", None, version))
         else:
-            if keys.get(row.pk) in outside:
+            if keys.get(pk) in outside:
                 continue
-            values = current.get(keys.get(row.pk))
-            changes.append(Change(bound.name, row.pk, "upsert", values, version))
-    last = pending[-1]
-    tx = int(last[3]) if family == "postgresql" else 0
-    return ChangeBatch(
-        tuple(changes), Position(last.id, tx).render(family), more=len(pending) == limit
-    )
+            values = current.get(keys.get(pk))
+            changes.append(Change(bound.name, pk, "upsert", values, version))
+    return ChangeBatch(tuple(changes), page.cursor, more=page.more)
