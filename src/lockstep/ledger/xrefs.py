@@ -100,7 +100,9 @@ class XrefStore(LedgerBase):
     ) -> int:
         """Link many ``(global_id, native_id)`` pairs in one transaction; pairs already
         linked are skipped, and a conflicting pair fails the whole call with
-        ``XrefConflict``. Returns how many links were added."""
+        ``XrefConflict``. A native id whose record was deleted (a tombstone) may be
+        linked again, to another global id: the id was reused for a new record.
+        Returns how many links were added."""
         rows = _distinct(entity, system, pairs)
         shared = {"entity": entity, "system": system}
         added = 0
@@ -112,6 +114,9 @@ class XrefStore(LedgerBase):
                         inserted = bulk.execute(c, _INSERT, chunk, _PAIR, {**shared, "now": now})
                         added += inserted.rowcount
             except IntegrityError:
+                natives = [native for _, native in rows]
+                if bulk.execute(c, _UNBURY, natives, _KEY, shared).rowcount > 0:
+                    return self.link_many(entity, system, rows, conn=c)
                 conflict = _find_conflict(c, entity, system, rows)
                 if conflict is None:
                     raise
@@ -368,6 +373,13 @@ WHERE NOT EXISTS (
     WHERE x.entity = {entity} AND x.system = {system}
     AND x.native_id = p.native_id AND x.global_id = p.global_id
 )"""
+
+#: The tombstones in the way of pairs: native ids of deleted records, reused.
+#: (Not ``WITH ... DELETE``: Python's sqlite3 gives no rowcount for it.)
+_UNBURY = """\
+DELETE FROM ls_xrefs
+WHERE entity = {entity} AND system = {system} AND deleted_at IS NOT NULL
+AND native_id IN ({rows})"""
 
 #: A pair whose native id has another global id, or whose global id another native
 #: id: ``(global_id, native_id, linked global_id, linked native_id)``.

@@ -184,3 +184,15 @@ def test_a_tombstone_hides_the_link_from_lookups_but_not_from_links(ledger: Ledg
     assert ledger.xrefs("customer", "G1") == {}
     assert ledger.count_xrefs("customer") == 1
     assert ledger.dead_global_ids("customer", ["G1", "G2", "G3"]) == {"G1"}
+
+
+def test_a_native_id_of_a_deleted_record_can_be_linked_anew(ledger: Ledger) -> None:
+    """A SQL key inserted again after its record was deleted is a new record."""
+    ledger.link("customer", "G1", "sql", "7")
+    ledger.link("customer", "G1", "salesforce", "001A")
+    ledger.tombstone("customer", ["G1"])
+
+    assert ledger.link_many("customer", "sql", [("G2", "7"), ("G3", "8")]) == 2
+
+    assert ledger.global_ids("customer", "sql", ["7", "8"]) == {"7": "G2", "8": "G3"}
+    assert ledger.dead_global_ids("customer", ["G1", "G2"]) == {"G1"}  # dead elsewhere
