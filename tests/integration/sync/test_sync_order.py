@@ -248,3 +248,27 @@ def test_a_record_that_cannot_be_linked_is_an_exception_and_the_rest_flow_on(
     assert later.status == "done", later.notes
     with world.ledger() as ledger:
         assert ledger.queue_counts()["in_flight"] == 0
+
+
+def test_the_owner_re_creating_a_deleted_record_makes_a_new_one(world: World) -> None:
+    """A key the app deletes and then inserts again is a new record: a new global id
+    and a new Account; the old global id stays dead."""
+    world.insert("customers", [{"id": 1, "name": "First", "phone": None, "gid": None}])
+    done(world.sync())
+    old = world.rows("customers")[1]["gid"]
+    world.execute("DELETE FROM customers WHERE id = 1")
+    done(world.sync())
+    assert accounts(world) == []
+
+    world.insert("customers", [{"id": 1, "name": "Second", "phone": None, "gid": None}])
+    done(world.sync())
+    done(world.sync())
+
+    row = world.rows("customers")[1]
+    assert row["gid"] and row["gid"] != old and row["sync_status"] == "Success"
+    (account,) = accounts(world)
+    assert (account["Name"], account["Global_Customer_Id__c"]) == ("Second", row["gid"])
+    with world.ledger() as ledger:
+        assert ledger.dead_global_ids("customer", [old, row["gid"]]) == {old}
+    assert_queue_empty(world)
+    assert_reconciled(world)
