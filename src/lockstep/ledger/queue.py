@@ -288,8 +288,9 @@ def _members(conn: Connection, ids: Sequence[int]) -> list[Member]:
     while True:
         rows = bulk.fetch(conn, _MEMBERS, sorted(wanted), ("bigint",), {})
         found = {int(r[0]): Member(int(r[0]), *r[1:]) for r in rows}
-        if found.keys() <= wanted:
-            return list(found.values())
+        asked = {k for m in found.values() if m.id in wanted for k in keys(m)}
+        if all(asked.issuperset(keys(m)) for m in found.values()):
+            return list(found.values())  # no item brings a record key not asked for
         wanted |= found.keys()
 
 

@@ -99,8 +99,7 @@ def _seen(ledger: Ledger, source: Source, gids: Iterable[str], reading: datetime
     changes were read: the drain judges echoes against it. A record lockstep marked
     since the read began is left out (its fingerprint then is not known), and is
     judged against the one the drain finds."""
-    synced = ledger.synced_many(source.entity, gids, source.system)
-    return {gid: s.fingerprint for gid, s in synced.items() if s.synced_at < reading}
+    return ledger.fingerprints(source.entity, source.system, gids, before=reading)
 
 
 def _entry(

@@ -164,7 +164,7 @@ class _Batch:
         for origin in {w.origin for w in works}:
             group = [w for w in works if w.origin == origin]
             links = self.ledger.links(self.name, origin, [w.key for w in group])
-            stamped = {w.item.global_id for w in group if w.item.global_id}
+            stamped = {g for w in group if (g := w.item.global_id) and w.key not in links}
             dead = self.ledger.dead_global_ids(self.name, stamped)
             reborn: list[str] = []
             for w in group:
