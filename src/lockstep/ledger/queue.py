@@ -25,7 +25,8 @@ at once cannot split a record's items between them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,7 +99,7 @@ class QueueStore(LedgerBase):
             .exists()
         )
         seeds = (
-            select(queue.c.id)
+            select(*(queue.c[name] for name in _MEMBER))
             .where(queue.c.state == "pending", queue.c.available_at <= now, ~in_flight)
             .order_by(queue.c.id)
             .limit(limit)
@@ -109,20 +110,19 @@ class QueueStore(LedgerBase):
         if postgres:
             seeds = seeds.with_for_update(skip_locked=True)
         with self._write(conn) as c:
-            ids = [int(i) for i in c.execute(seeds).scalars()]
-            if not ids:
+            members = _members(c, {int(r[0]): Member(int(r[0]), *r[1:]) for r in c.execute(seeds)})
+            if not members:
                 return []
-            members = _members(c, ids)
             refused: set[str] = set()
             if postgres:  # a claim holds every key of what it takes; read again after
                 held: set[str] = set()
-                while wanted := {k for m in members for k in keys(m)} - held - refused:
+                while wanted := {k for m in members.values() for k in keys(m)} - held - refused:
                     refused |= _try_locks(c, wanted)
                     held |= wanted
-                    members = _members(c, [m.id for m in members])
+                    members = _members(c, _states(c, members))
             claimed = [
                 m.id
-                for group in groups(members)
+                for group in groups(members.values())
                 if all(m.state == "pending" and refused.isdisjoint(keys(m)) for m in group)
                 for m in group
             ]
@@ -281,17 +281,21 @@ def _item(row: Row[Any]) -> QueueItem:
     return QueueItem(**row._mapping)
 
 
-def _members(conn: Connection, ids: Sequence[int]) -> list[Member]:
-    """The pending and in-flight items of the records of items ``ids``, until no
-    record key adds any."""
-    wanted = set(ids)
-    while True:
-        rows = bulk.fetch(conn, _MEMBERS, sorted(wanted), ("bigint",), {})
-        found = {int(r[0]): Member(int(r[0]), *r[1:]) for r in rows}
-        asked = {k for m in found.values() if m.id in wanted for k in keys(m)}
-        if all(asked.issuperset(keys(m)) for m in found.values()):
-            return list(found.values())  # no item brings a record key not asked for
-        wanted |= found.keys()
+def _members(conn: Connection, known: dict[int, Member]) -> dict[int, Member]:
+    """``known`` and every pending or in-flight item sharing a record key with them,
+    until no item brings another."""
+    while known:
+        rows = bulk.fetch(conn, _MEMBERS, sorted(known), ("bigint",), {})
+        if not rows:
+            break
+        known = {**known, **{int(r[0]): Member(int(r[0]), *r[1:]) for r in rows}}
+    return known
+
+
+def _states(conn: Connection, known: dict[int, Member]) -> dict[int, Member]:
+    """``known`` as the queue has them now: those still pending or in flight."""
+    rows = bulk.fetch(conn, _STATES, sorted(known), ("bigint",), {})
+    return {int(i): replace(known[int(i)], state=str(state)) for i, state in rows}
 
 
 def _try_locks(conn: Connection, wanted: Collection[str]) -> set[str]:
@@ -300,7 +304,10 @@ def _try_locks(conn: Connection, wanted: Collection[str]) -> set[str]:
     return {str(r[0]) for r in bulk.fetch(conn, _LOCK, sorted(wanted), ("text",), {})}
 
 
-#: Every pending or in-flight item sharing a record key with items ``{rows}``.
+_MEMBER = ("id", "entity", "origin", "native_id", "global_id", "state")
+
+#: The pending and in-flight items, other than items ``{rows}``, sharing a record key
+#: with one of them.
 _MEMBERS = """\
 WITH k (id) AS ({rows}),
 s AS (
@@ -310,11 +317,17 @@ s AS (
 SELECT m.id, m.entity, m.origin, m.native_id, m.global_id, m.state
 FROM s {join} ls_queue AS m
 ON m.entity = s.entity AND m.origin = s.origin AND m.native_id = s.native_id
-WHERE m.state IN ('pending', 'in_flight')
+WHERE m.state IN ('pending', 'in_flight') AND m.id NOT IN (SELECT k.id FROM k)
 UNION
 SELECT m.id, m.entity, m.origin, m.native_id, m.global_id, m.state
 FROM s {join} ls_queue AS m ON m.entity = s.entity AND m.global_id = s.global_id
-WHERE s.global_id IS NOT NULL AND m.state IN ('pending', 'in_flight')"""
+WHERE s.global_id IS NOT NULL AND m.state IN ('pending', 'in_flight')
+AND m.id NOT IN (SELECT k.id FROM k)"""
+
+_STATES = """\
+WITH k (id) AS ({rows})
+SELECT q.id, q.state FROM k {join} ls_queue AS q ON q.id = k.id
+WHERE q.state IN ('pending', 'in_flight')"""
 
 _LOCK = """\
 WITH k (key) AS ({rows})
