@@ -7,6 +7,7 @@ the echo of the status written back for it is known too."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -154,6 +155,29 @@ class GoldenStore(LedgerBase):
                     found[row.global_id] = SyncState(**row._mapping)
         return found
 
+    def fingerprints(
+        self,
+        entity: str,
+        system: str,
+        global_ids: Iterable[str],
+        *,
+        before: datetime,
+        conn: Connection | None = None,
+    ) -> dict[str, str]:
+        """``{global_id: fingerprint}`` of what ``system`` was last known to hold, for
+        those of ``global_ids`` marked before ``before`` (one light query: capture asks
+        it for every page)."""
+        found: dict[str, str] = {}
+        with self._read(conn) as c:
+            shared = {
+                "entity": entity,
+                "system": system,
+                "before": driver_value(c, sync_state.c.synced_at, before),
+            }
+            for chunk in chunks(global_ids, bulk.ROWS):
+                found.update(bulk.fetch(c, _FINGERPRINTS, chunk, ("text",), shared))
+        return found
+
     def forget_synced(
         self,
         entity: str,
@@ -230,6 +254,13 @@ class GoldenStore(LedgerBase):
 
 
 _SYNCED = ("text", "text", "int")
+
+_FINGERPRINTS = """\
+WITH k (global_id) AS ({rows})
+SELECT s.global_id, s.fingerprint
+FROM k {join} ls_sync_state AS s
+ON s.entity = {entity} AND s.system = {system} AND s.global_id = k.global_id
+WHERE s.synced_at < {before}"""
 
 #: ``WHERE true`` tells SQLite's parser that ``ON`` starts the upsert, not a join.
 _MARK_SYNCED = """\

@@ -15,23 +15,29 @@ bad item.
 It also keeps each *record* with one worker at a time, so that two changes of one
 record are never carried side by side: an item is not claimed while another item of
 its record (the same native id in the same origin, or the same global id) is in
-flight, and on PostgreSQL a claim takes a transaction-scoped advisory lock per record
-so that two claims running at once cannot split a record's items between them.
+flight. A claim takes *all* of a record's pending items at once, those waiting for a
+retry too (a new change reads the whole record, so it takes the waiting ones along):
+a record's changes never straddle batches, passes or workers, and the drain can fold
+them into the latest. On PostgreSQL a claim takes a transaction-scoped advisory lock
+per record key and reads the records again once it holds them, so two claims running
+at once cannot split a record's items between them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, literal, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 
 from lockstep.core.codec import dumps
 from lockstep.ledger import bulk
 from lockstep.ledger.base import LedgerBase, among, analyze_after_bulk, chunks
 from lockstep.ledger.bulk import driver_value
+from lockstep.ledger.groups import Member, groups, keys
 from lockstep.ledger.rows import QueueEntry, QueueItem, QueueState
 from lockstep.ledger.tables import QUEUE_STATES, queue
 
@@ -52,6 +58,7 @@ class QueueStore(LedgerBase):
                 item.kind,
                 "" if item.values is None else dumps(dict(item.values)),
                 item.version,
+                item.seen_print or "",
             )
             for item in items
         ]
@@ -75,8 +82,11 @@ class QueueStore(LedgerBase):
         entities: Collection[str] | None = None,
         conn: Connection | None = None,
     ) -> list[QueueItem]:
-        """Move up to ``limit`` pending items that are available (oldest first) to
-        in_flight for ``worker``, and return them in queue order."""
+        """Move to in_flight for ``worker`` the changes of up to ``limit`` records that
+        have one available (oldest first), and return them in queue order.
+
+        A record's changes go together (see ``ledger.groups``): all its pending ones,
+        waiting for a retry or not, and none while one of them is in flight."""
         now = now or self.now()
         busy = queue.alias("busy")
         same_record = or_(
@@ -88,32 +98,44 @@ class QueueStore(LedgerBase):
             .where(busy.c.state == "in_flight", busy.c.entity == queue.c.entity, same_record)
             .exists()
         )
-        candidates = (
-            select(queue.c.id)
+        seeds = (
+            select(*(queue.c[name] for name in _MEMBER))
             .where(queue.c.state == "pending", queue.c.available_at <= now, ~in_flight)
-            .order_by(queue.c.available_at, queue.c.id)
+            .order_by(queue.c.id)
             .limit(limit)
         )
         if entities is not None:
-            candidates = candidates.where(queue.c.entity.in_(list(entities)))
+            seeds = seeds.where(queue.c.entity.in_(list(entities)))
         postgres = self.engine.dialect.name == "postgresql"
         if postgres:
-            candidates = candidates.with_for_update(skip_locked=True)
+            seeds = seeds.with_for_update(skip_locked=True)
         with self._write(conn) as c:
-            ids = [int(i) for i in c.execute(candidates).scalars()]
-            if postgres and ids:  # only the rows chosen: a lock per record they hold
-                lockable = select(queue.c.id).where(among(queue.c.id, ids, c), _record_lock())
-                ids = [int(i) for i in c.execute(lockable).scalars()]
-            if not ids:
+            members = _members(c, {int(r[0]): Member(int(r[0]), *r[1:]) for r in c.execute(seeds)})
+            if not members:
+                return []
+            refused: set[str] = set()
+            if postgres:  # a claim holds every key of what it takes; read again after
+                held: set[str] = set()
+                while wanted := {k for m in members.values() for k in keys(m)} - held - refused:
+                    refused |= _try_locks(c, wanted)
+                    held |= wanted
+                    members = _members(c, _states(c, members))
+            claimed = [
+                m.id
+                for group in groups(members.values())
+                if all(m.state == "pending" and refused.isdisjoint(keys(m)) for m in group)
+                for m in group
+            ]
+            if not claimed:
                 return []
             stmt = (
                 update(queue)
-                .where(among(queue.c.id, ids, c))
+                .where(among(queue.c.id, claimed, c), queue.c.state == "pending")
                 .values(state="in_flight", claimed_by=worker, updated_at=self.now())
                 .returning(*queue.c)
             )
             items = [_item(row) for row in c.execute(stmt)]
-        return sorted(items, key=lambda item: (item.available_at, item.id))
+        return sorted(items, key=lambda item: item.id)
 
     def complete(self, ids: Iterable[int], *, conn: Connection | None = None) -> int:
         """Mark in-flight items done; how many were."""
@@ -259,28 +281,67 @@ def _item(row: Row[Any]) -> QueueItem:
     return QueueItem(**row._mapping)
 
 
-def _record_lock() -> ColumnElement[bool]:
-    """PostgreSQL: hold (for the claim's transaction) an advisory lock on the item's
-    record, by native id and by global id; false when another claim holds one."""
-    record = queue.c.entity + literal("|") + queue.c.origin + literal("|") + queue.c.native_id
-    by_native = func.pg_try_advisory_xact_lock(func.hashtext(record))
-    by_global = or_(
-        queue.c.global_id.is_(None),
-        func.pg_try_advisory_xact_lock(
-            func.hashtext(queue.c.entity + literal("|gid|") + queue.c.global_id)
-        ),
-    )
-    return and_(by_native, by_global)
+def _members(conn: Connection, known: dict[int, Member]) -> dict[int, Member]:
+    """``known`` and every pending or in-flight item sharing a record key with them,
+    until no item brings another."""
+    while known:
+        rows = bulk.fetch(conn, _MEMBERS, sorted(known), ("bigint",), {})
+        if not rows:
+            break
+        known = {**known, **{int(r[0]): Member(int(r[0]), *r[1:]) for r in rows}}
+    return known
 
 
-_ENQUEUED = ("text",) * 7
+def _states(conn: Connection, known: dict[int, Member]) -> dict[int, Member]:
+    """``known`` as the queue has them now: those still pending or in flight."""
+    rows = bulk.fetch(conn, _STATES, sorted(known), ("bigint",), {})
+    return {int(i): replace(known[int(i)], state=str(state)) for i, state in rows}
+
+
+def _try_locks(conn: Connection, wanted: Collection[str]) -> set[str]:
+    """PostgreSQL: take a transaction-scoped advisory lock per record key; the keys
+    another claim holds."""
+    return {str(r[0]) for r in bulk.fetch(conn, _LOCK, sorted(wanted), ("text",), {})}
+
+
+_MEMBER = ("id", "entity", "origin", "native_id", "global_id", "state")
+
+#: The pending and in-flight items, other than items ``{rows}``, sharing a record key
+#: with one of them.
+_MEMBERS = """\
+WITH k (id) AS ({rows}),
+s AS (
+    SELECT q.entity, q.origin, q.native_id, q.global_id
+    FROM k {join} ls_queue AS q ON q.id = k.id
+)
+SELECT m.id, m.entity, m.origin, m.native_id, m.global_id, m.state
+FROM s {join} ls_queue AS m
+ON m.entity = s.entity AND m.origin = s.origin AND m.native_id = s.native_id
+WHERE m.state IN ('pending', 'in_flight') AND m.id NOT IN (SELECT k.id FROM k)
+UNION
+SELECT m.id, m.entity, m.origin, m.native_id, m.global_id, m.state
+FROM s {join} ls_queue AS m ON m.entity = s.entity AND m.global_id = s.global_id
+WHERE s.global_id IS NOT NULL AND m.state IN ('pending', 'in_flight')
+AND m.id NOT IN (SELECT k.id FROM k)"""
+
+_STATES = """\
+WITH k (id) AS ({rows})
+SELECT q.id, q.state FROM k {join} ls_queue AS q ON q.id = k.id
+WHERE q.state IN ('pending', 'in_flight')"""
+
+_LOCK = """\
+WITH k (key) AS ({rows})
+SELECT k.key FROM k WHERE NOT pg_try_advisory_xact_lock(hashtext(k.key))"""
+
+
+_ENQUEUED = ("text",) * 8
 
 #: Empty text stands for NULL (a PostgreSQL array literal has no NULL of ours).
 _ENQUEUE = """\
-INSERT INTO ls_queue (entity, origin, native_id, global_id, kind, "values", version, state,
-  attempts, available_at, enqueued_at, updated_at)
-WITH r (entity, origin, native_id, global_id, kind, vals, version) AS ({rows})
+INSERT INTO ls_queue (entity, origin, native_id, global_id, kind, "values", version,
+  seen_print, state, attempts, available_at, enqueued_at, updated_at)
+WITH r (entity, origin, native_id, global_id, kind, vals, version, seen) AS ({rows})
 SELECT r.entity, r.origin, r.native_id, NULLIF(r.global_id, ''), r.kind, NULLIF(r.vals, ''),
-  r.version, 'pending', 0, {now}, {now}, {now}
+  r.version, NULLIF(r.seen, ''), 'pending', 0, {now}, {now}, {now}
 FROM r
 RETURNING id"""

@@ -47,7 +47,8 @@ class SyncState:
 class QueueEntry:
     """A change to enqueue: record ``native_id`` of ``entity`` changed in ``origin``.
     ``version`` is the origin's own ordering of its changes (a change-table id, a
-    SystemModstamp)."""
+    SystemModstamp). ``seen_print`` is the fingerprint lockstep last agreed with the
+    origin for the record when the change was read (``None``: it knew of none)."""
 
     entity: str
     origin: str
@@ -56,6 +57,7 @@ class QueueEntry:
     values: Mapping[str, Any] | None = None
     version: str = ""
     global_id: str | None = None
+    seen_print: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class QueueItem:
     claimed_by: str | None
     last_error: str | None
     last_error_code: str | None = None  # the error's code (a system's, or lockstep's)
+    seen_print: str | None = None  # the origin's fingerprint when the change was read
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,15 @@ Every table name starts with ``ls_`` so a ledger can live in a database that hol
 other things. ``migrations/`` builds this schema step by step; a test compares the two.
 
 - ``ls_xrefs``: (entity, global id) <-> (system, native id); one native id per global id
-  and system, and one global id per native id.
+  and system, and one global id per native id; ``seq``, the last queue item applied
+  from that system for the record; ``deleted_at``, set when the owner deleted it (a
+  tombstone: the link stays, so a late change of the record is known as dead).
 - ``ls_golden``: the golden record of each global id, and its version.
 - ``ls_sync_state``: what was last written to (or read from) each system for a global
   id: the fingerprint of the mapped values and the golden version it came from; and
   the fingerprint of the last change from it that could not be carried (refused).
-- ``ls_queue``: the change queue; an item moves pending -> in_flight -> done, or back to
+- ``ls_queue``: the change queue (``seen_print``: the origin's fingerprint for the record
+  when the change was read); an item moves pending -> in_flight -> done, or back to
   pending with a later ``available_at`` on a transient failure, to failed on a terminal
   one, and to dead when it has used up its attempts.
 - ``ls_runs`` / ``ls_exceptions``: one row per command run, and per record that failed.
@@ -74,6 +77,8 @@ xrefs = Table(
     Column("native_id", String(NATIVE_ID), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("seq", BigId, nullable=True),
+    Column("deleted_at", UtcDateTime, nullable=True),
     PrimaryKeyConstraint("entity", "global_id", "system"),
     UniqueConstraint("entity", "system", "native_id"),
 )
@@ -121,10 +126,12 @@ queue = Table(
     Column("claimed_by", String(200), nullable=True),
     Column("last_error", Text, nullable=True),
     Column("last_error_code", String(80), nullable=True),
+    Column("seen_print", String(64), nullable=True),
     _one_of("kind", QUEUE_KINDS),
     _one_of("state", QUEUE_STATES),
     Index(None, "state", "available_at"),
     Index(None, "entity", "origin", "native_id"),
+    Index(None, "entity", "global_id"),
 )
 
 runs = Table(

@@ -193,21 +193,33 @@ class Writes:
         self, side: Side, done: Sequence[tuple[Work, OpResult]], held: Mapping[str, Work]
     ) -> None:
         """Link new records and remember what ``side`` now holds, in one transaction.
-        Not where a change of the batch came from ``side`` (``held``): that is
-        remembered with the change's outcome (``holds``), lest a crash in between leave
-        the change to be taken for the echo of this write."""
+        A record whose link the ledger refuses ends ``XREF_CONFLICT``. Not where a
+        change of the batch came from ``side`` (``held``): that is remembered with the
+        change's outcome (``holds``), lest a crash in between leave the change to be
+        taken for the echo of this write."""
         if not done:
             return
         links: list[tuple[str, str]] = []
-        prints: list[tuple[str, str, int]] = []
         for w, result in done:
             assert w.final is not None and w.gid is not None
+            if side.system not in w.natives and result.native_id:
+                links.append((w.gid, result.native_id))
+        with self.ledger.transaction() as conn:
+            refused = self.ledger.link_new(self.name, side.system, links, conn=conn)
+            prints = [
+                (w.gid or "", print_of(w.final.merged, side.names) if w.final else "", w.version)
+                for w, result in done
+                if (result.native_id not in refused or side.system in w.natives)
+                and w.gid not in held
+            ]
+            self.ledger.mark_synced_many(self.name, side.system, prints, conn=conn)
+        for w, result in done:
             created = side.system not in w.natives
+            if created and result.native_id in refused:
+                w.fail("XREF_CONFLICT", refused[result.native_id], side.system, result.job_id)
+                continue
             if created and result.native_id:
                 w.natives[side.system] = result.native_id
-                links.append((w.gid, result.native_id))
-            if w.gid not in held:
-                prints.append((w.gid, print_of(w.final.merged, side.names), w.version))
             self.out.done(
                 w,
                 side.system,
@@ -216,10 +228,6 @@ class Writes:
                 created=result.created,
                 job_id=result.job_id,
             )
-        with self.ledger.transaction() as conn:
-            if links:
-                self.ledger.link_many(self.name, side.system, links, conn=conn)
-            self.ledger.mark_synced_many(self.name, side.system, prints, conn=conn)
 
     # -- the origins --------------------------------------------------------------------
 
@@ -244,12 +252,13 @@ class Writes:
         golden record where a change was carried (any refused value was written over);
         where it was not, its values, as refused (the origin keeps what it agreed on:
         it holds something lockstep did not agree to), so that the echo of the status
-        written back is known."""
+        written back is known. A change settled without a decision (superseded by a
+        later one, or of a record deleted in its owner) records nothing."""
         agreed: dict[str, list[tuple[str, str, int]]] = {}
         refused: dict[str, list[tuple[str, str]]] = {}
         for w in works:
-            if w.item.kind != "upsert" or w.echo or w.gid is None:
-                continue
+            if w.item.kind != "upsert" or w.echo or w.settled or w.gid is None:
+                continue  # a settled change (superseded, deleted) says nothing of it
             names = self.sides[w.origin].names
             if w.alive and w.final is not None:
                 row = (w.gid, print_of(w.final.merged, names), w.version)
@@ -288,8 +297,9 @@ class Writes:
 
     def deletes(self, works: Sequence[Work]) -> None:
         """A delete in the entity's owner deletes the record everywhere it is linked (one
-        call per system); a delete elsewhere only unlinks that system (the owner still
-        has the record)."""
+        call per system), and its links are kept as tombstones: the delete is final for
+        the global id. A delete elsewhere only unlinks that system (the owner still has
+        the record)."""
         carried: dict[str, list[tuple[Work, str]]] = {}
         for w in works:
             if w.gid is None:
@@ -309,13 +319,12 @@ class Writes:
                 if result is None:
                     continue
                 if result.ok or (result.error and result.error.code == "ENTITY_IS_DELETED"):
-                    self.ledger.unlink(self.name, w.gid or "", system)
                     self.out.done(w, system, "delete", target_key=native)
                 else:
                     refused(w, system, result)
-        for w in works:
-            if w.gid is not None and w.origin == self.entity.owner and w.alive:
-                self.ledger.unlink(self.name, w.gid, w.origin)
+        owned = [w.gid for w in works if w.gid and w.origin == self.entity.owner and w.alive]
+        if owned:
+            self.ledger.tombstone(self.name, owned)
 
 
 def refused(w: Work, system: str, result: OpResult) -> None:

@@ -3,7 +3,9 @@
 Each page of changes and the cursor after it are stored in one ledger transaction,
 so a crash between pages neither loses nor repeats a change. What is queued is the
 record as the change read it, in canonical form (``payload``): lockstep never reads a
-changed record a second time to learn what changed.
+changed record a second time to learn what changed. Beside it goes what lockstep had
+agreed with the origin for the record when the change was read (``seen_print``), so
+the drain tells an echo as of capture, whatever it wrote since.
 
 A truncated table (PostgreSQL records the ``TRUNCATE``) stops its binding's capture
 with ``CaptureBroken``: the deletes were not captured one by one. With ``repair``
@@ -13,8 +15,9 @@ reconcile --apply`` then carries what the truncate removed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from lockstep.config.entities import Binding
@@ -75,6 +78,7 @@ def capture(
     queued = 0
     while True:
         cursor = ledger.cursor(source.system, obj)
+        reading = ledger.now()
         try:
             batch = connector.changes(
                 obj, source.fields, cursor, spec, limit=page, where=source.binding.filter
@@ -88,7 +92,11 @@ def capture(
         # with one worker at a time (see ledger.queue)
         natives = {c.native_id for c in batch.changes}
         known = ledger.global_ids(source.entity, source.system, natives)
-        entries = [_entry(source, c, house, known.get(c.native_id)) for c in batch.changes]
+        seen = _seen(ledger, source, known.values(), reading)
+        entries = [
+            _entry(source, c, house, gid := known.get(c.native_id), seen.get(gid or ""))
+            for c in batch.changes
+        ]
         with ledger.transaction() as conn:
             ledger.enqueue(entries, conn=conn)
             if batch.cursor is not None and batch.cursor != cursor:
@@ -100,12 +108,22 @@ def capture(
             return queued
 
 
-def _entry(source: Source, change: Change, house: list[str], gid: str | None) -> QueueEntry:
-    native, version = change.native_id, change.version
+def _seen(ledger: Ledger, source: Source, gids: Iterable[str], reading: datetime) -> dict[str, str]:
+    """What the origin held of each record as lockstep last agreed with it, when the
+    changes were read: the drain judges echoes against it. A record lockstep marked
+    since the read began is left out (its fingerprint then is not known), and is
+    judged against the one the drain finds."""
+    return ledger.fingerprints(source.entity, source.system, gids, before=reading)
+
+
+def _entry(
+    source: Source, change: Change, house: list[str], gid: str | None, seen: str | None
+) -> QueueEntry:
+    native, version, entity, system = change.native_id, change.version, source.entity, source.system
     if change.kind == "delete" or change.values is None:
-        return QueueEntry(source.entity, source.system, native, "delete", None, version, gid)
+        return QueueEntry(entity, system, native, "delete", None, version, gid, seen)
     values = pack(source.reader.read(change.values), _house(change.values, house))
-    return QueueEntry(source.entity, source.system, native, "upsert", values, version, gid)
+    return QueueEntry(entity, system, native, "upsert", values, version, gid, seen)
 
 
 def _house(row: Mapping[str, Any], names: list[str]) -> dict[str, Any]:

@@ -7,11 +7,16 @@ For one claimed batch of an entity::
     system brought up to it (apply.py) ─→ the outcomes of the changes not carried ─→
     the origins' ids and status ─→ the outcomes of the changes carried
 
-An *echo* is a change whose values are what lockstep last agreed with its origin (the
-origin's last-synced fingerprint), or what it last refused from it: lockstep's own
-write read back, or a housekeeping write. It is done without a decision, so it can
-neither conflict nor trip a lock. A change retried from the queue is never taken for
-an echo.
+An *echo* is a change whose values are what lockstep had agreed with its origin when
+the change was read (the origin's last-synced fingerprint then, kept with the queued
+change), or what it last refused from it: lockstep's own write read back, or a
+housekeeping write (an "In Progress" or "Failed" status). It is done without a
+decision, so it can neither conflict nor trip a lock.
+
+A record's changes come claimed together (``ledger.queue``), so they are folded and
+decided in one batch, in the order their origins made them; a change older than one
+already applied (``--retry-failed``) is superseded, and a record deleted in its owner
+stays deleted (its links are kept as tombstones).
 
 Crash consistency: each step's effect that a later step (or pass) relies on is
 recorded before that effect can be misread. The golden record is stored before the
@@ -30,6 +35,7 @@ recorded before the origin's status says so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from lockstep.config.entities import Entity
@@ -40,6 +46,7 @@ from lockstep.errors import Terminal
 from lockstep.expr import Expr, parse
 from lockstep.ledger import Ledger
 from lockstep.mapping.ownership import print_of
+from lockstep.mapping.payload import unpack
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.apply import Writes
 from lockstep.sync.decide import Accepted, accept, locked
@@ -69,6 +76,9 @@ class Drain:
         self.worker = worker
         self.counts = counts
         self.waiting = 0  # items sent back to wait for a retry
+        # A drain takes what was due when it began (after capture): a change it sends
+        # back to wait (its jittered delay may be short) is not taken again by it.
+        self.due: datetime | None = None
         self.stopped_by: dict[str, Terminal] = {}  # systems that refused a whole write
 
     def entity(self, name: str) -> None:
@@ -78,13 +88,40 @@ class Drain:
         lock = parse(entity.lock) if entity.lock else None
         tally = self.counts.setdefault(name, Tally())
         out = Outcomes(name, entity, self.ledger, self.report, self.run_id, tally)
-        while items := self.ledger.claim(BATCH, self.worker, entities=[name]):
+        if self.due is None:
+            self.due = self.ledger.now()
+        while items := self.ledger.claim(BATCH, self.worker, now=self.due, entities=[name]):
             killpoint("after_claim")
             works = coalesce(items)
             tally.add("selected", len(works))
             _Batch(self.ledger, name, entity, bound, lock, out).run(works)
         self.waiting += out.waiting
         self.stopped_by.update(out.stopped_by)
+
+
+def is_echo(w: Work, names: frozenset[str], holds: str | None) -> bool:
+    """Whether ``w`` (its change and those folded into it) only reads back what
+    lockstep had agreed with the origin.
+
+    Judged as of capture: each change is compared with the fingerprint its origin
+    had in the ledger when the change was read (``seen_print``), so neither a write
+    lockstep made since (an echo of the old values is still an echo) nor a failure
+    (a change retried is judged as it was read) moves the answer. A change read
+    before lockstep knew the record falls back to the fingerprint the origin has
+    now (``holds``), and is then never an echo once it was retried."""
+    items = [*w.earlier, w.item]
+    if any(item.seen_print is None for item in items):
+        return not w.retried and holds == print_of(w.incoming, names)
+    if print_of(w.incoming, names) != w.item.seen_print:
+        return False
+    refs = {ref: w.incoming[ref] for ref in w.payload.refs if ref in w.incoming}
+    for item in w.earlier:
+        payload = unpack(item.values)
+        if payload.refs != w.payload.refs:  # its references were read another way
+            return False
+        if print_of({**payload.values, **refs}, names) != item.seen_print:
+            return False
+    return True
 
 
 class _Batch:
@@ -106,10 +143,13 @@ class _Batch:
         self.writes = Writes(name, entity, ledger, bound, out)
 
     def run(self, works: list[Work]) -> None:
-        upserts = [w for w in works if w.item.kind == "upsert"]
         self._global_ids(works)
         killpoint("after_ids")
-        self.writes.deletes([w for w in works if w.item.kind == "delete"])
+        deletes = [w for w in works if w.item.kind == "delete" and not w.settled]
+        self.writes.deletes(deletes)
+        upserts = [w for w in works if w.item.kind == "upsert" and not w.settled]
+        self._deleted(upserts, deletes)
+        upserts = [w for w in upserts if not w.settled]
         for w in upserts:
             if w.payload.problems:
                 w.fail("INVALID", "; ".join(w.payload.problems), w.origin)
@@ -124,44 +164,106 @@ class _Batch:
             self.writes.side(side, live)
         # What a later pass reads is recorded before a write it could misread: the
         # changes not carried before their status is written back, the others after.
-        carried = [w for w in works if _carried(w)]
-        settled = [w for w in works if not _carried(w)]
+        carried = [w for w in works if _was_carried(w)]
+        settled = [w for w in works if not _was_carried(w)]
         self.out.finish(settled, self.writes.holds(settled))
         self.writes.origins(upserts)
         self.out.finish(carried, self.writes.holds(carried))
+        self._applied(works)
 
     # -- identity ---------------------------------------------------------------------
 
     def _global_ids(self, works: Sequence[Work]) -> None:
-        """Each record's global id: its link, else the one it carries (a record a dead
-        pass created but did not link), else a new one, linked before any write."""
+        """Each record's global id, by one rule: its link in the origin (the current
+        one, over the global id the change was stamped with when it was read), else the
+        one it was stamped with, else the one it carries (a record a dead pass created
+        but did not link), else a new one, linked before any write.
+
+        A change is settled here, without a decision, when a later change of its record
+        from its origin was applied already (it is older than the golden record), or
+        when its record was deleted in the owner: a delete is final for its global id,
+        unless the owner itself has the record again (a key inserted anew), which is a
+        new record with a new global id. A record whose link the ledger refuses ends
+        ``XREF_CONFLICT``; the others go on."""
+        owner = self.entity.owner
         for origin in {w.origin for w in works}:
             group = [w for w in works if w.origin == origin]
-            found = self.ledger.global_ids(self.name, origin, [w.key for w in group])
+            links = self.ledger.links(self.name, origin, [w.key for w in group])
+            stamped = {g for w in group if (g := w.item.global_id) and w.key not in links}
+            dead = self.ledger.dead_global_ids(self.name, stamped)
+            reborn: list[str] = []
             for w in group:
-                w.gid = w.item.global_id or found.get(w.key)
-            unknown = [w for w in group if w.gid is None and w.item.kind == "upsert"]
+                link = links.get(w.key)
+                w.gid = link.global_id if link is not None else w.item.global_id
+                if link is not None and w.item.id <= link.seq:
+                    self._settle(w, "superseded: a later change of the record was applied")
+                elif link is not None and link.deleted:
+                    if origin == owner and w.item.kind == "upsert":
+                        reborn.append(link.global_id)  # the owner has the record again
+                        w.gid = None
+                    else:
+                        self._settle(w, f"deleted in {owner}, which owns {self.name}")
+                elif link is None and w.gid in dead:
+                    self._settle(w, f"deleted in {owner}, which owns {self.name}")
+            for gid in reborn:
+                self.ledger.unlink(self.name, gid, origin)
+            unknown = [w for w in group if w.gid is None and not w.settled]
+            unknown = [w for w in unknown if w.item.kind == "upsert"]
             carried = self._carried(origin, unknown)
             fresh: list[tuple[str, str]] = []
             for w in unknown:
                 w.gid = carried.get(w.key) or self.ledger.new_global_id()
                 fresh.append((w.gid, w.key))
-            if fresh:
-                self.ledger.link_many(self.name, origin, fresh)
+            refused = self.ledger.link_new(self.name, origin, fresh) if fresh else {}
+            for w in unknown:
+                if w.key in refused:
+                    w.fail("XREF_CONFLICT", refused[w.key], origin)
+                    w.gid = None
         for system in self.sides:
-            known = self.ledger.native_ids(self.name, [w.gid for w in works if w.gid], system)
+            gids = [w.gid for w in works if w.gid and not w.settled]
+            known = self.ledger.native_ids(self.name, gids, system)
             for w in works:
                 if w.gid in known:
                     w.natives[system] = known[w.gid]
 
+    def _settle(self, w: Work, reason: str) -> None:
+        w.settled = True
+        self.out.done(w, w.origin, "skip", reason=reason)
+
+    def _deleted(self, upserts: Sequence[Work], deletes: Sequence[Work]) -> None:
+        """A change of a record its owner deleted in the same batch goes with the
+        delete: settled when the delete was carried, waiting when it waits."""
+        owner = self.entity.owner
+        gone = {w.gid: w for w in deletes if w.gid and w.origin == owner}
+        for w in upserts:
+            d = gone.get(w.gid) if w.gid else None
+            if d is None:
+                continue
+            if d.failure is None:
+                self._settle(w, f"deleted in {owner}, which owns {self.name}")
+            else:
+                f = d.failure
+                w.fail(f.code, f.message, f.system, f.job_id, passing=f.transient)
+
+    def _applied(self, works: Sequence[Work]) -> None:
+        """Remember, per link, the last change carried from its origin: a change queued
+        before it (resent by ``--retry-failed``) is then known as older. An echo is not
+        a newer change: it reads back what lockstep wrote (or the status of a change
+        that failed, which may yet be resent)."""
+        carried = [w for w in works if w.alive and not w.echo and not w.settled]
+        for origin in {w.origin for w in carried}:
+            seqs = [(w.key, w.item.id) for w in carried if w.origin == origin]
+            self.ledger.mark_applied(self.name, origin, seqs)
+
     def _carried(self, origin: str, works: Sequence[Work]) -> dict[str, str]:
         """``{native id: global id}`` for records that carry a global id not linked to
-        another record of ``origin``."""
+        another record of ``origin`` nor deleted in the owner."""
         field = self.sides[origin].binding.global_id_field
         if field is None:
             return {}
         offered = {w.key: str(w.payload.house[field]) for w in works if w.payload.house.get(field)}
-        taken = self.ledger.native_ids(self.name, set(offered.values()), origin)
+        linked = self.ledger.native_ids(self.name, set(offered.values()), origin)
+        taken = {*linked, *self.ledger.dead_global_ids(self.name, offered.values())}
         seen: set[str] = set()
         carried: dict[str, str] = {}
         for key, gid in offered.items():
@@ -193,14 +295,20 @@ class _Batch:
                         w.fail("MISSING_PARENT", message, origin)
 
     def _echoes(self, works: Sequence[Work]) -> None:
+        """Set aside the changes that are echoes: done, without a decision."""
         for origin in {w.origin for w in works}:
             side = self.sides[origin]
             group = [w for w in works if w.origin == origin and w.alive and w.gid]
             synced = self.ledger.synced_many(self.name, [w.gid or "" for w in group], origin)
             for w in group:
                 state = synced.get(w.gid or "")
-                known = (state.fingerprint, state.refused_print) if state else ()
-                if not w.retried and print_of(w.incoming, side.names) in known:
+                agreed = state.fingerprint if state else None
+                refused = state.refused_print if state else None
+                if is_echo(w, side.names, agreed) or (
+                    refused is not None
+                    and not w.retried
+                    and print_of(w.incoming, side.names) == refused
+                ):
                     w.echo = True
                     self.out.done(w, origin, "unchanged")
 
@@ -264,6 +372,7 @@ class _Batch:
                     w.version = versions[gid]
 
 
-def _carried(w: Work) -> bool:
-    """Whether ``w`` is a change carried so far, whose status is yet to be written back."""
-    return w.item.kind == "upsert" and w.alive and not w.echo
+def _was_carried(w: Work) -> bool:
+    """Whether ``w`` is a change carried so far, whose status is yet to be written back
+    (not an echo, and not settled: superseded, or its record deleted in its owner)."""
+    return w.item.kind == "upsert" and w.alive and not w.echo and not w.settled

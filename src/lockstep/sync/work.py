@@ -76,10 +76,12 @@ class Failure:
 class Work:
     item: QueueItem
     folded: list[int] = field(default_factory=list)  # older queue items it supersedes
+    earlier: list[QueueItem] = field(default_factory=list)  # those items
     payload: Payload = field(default_factory=Payload)
     gid: str | None = None
     retried: bool = False  # it, or a change folded into it, failed before
     echo: bool = False  # the origin holds what lockstep last agreed with it
+    settled: bool = False  # done without a decision: an echo, superseded, or deleted
     incoming: dict[str, Any] = field(default_factory=dict)  # values, refs as global ids
     before: Mapping[str, Any] | None = None  # the golden record before the change
     accepted: Accepted | None = None
@@ -119,7 +121,9 @@ class Work:
 def coalesce(items: Iterable[QueueItem]) -> list[Work]:
     """One ``Work`` per record and origin, carrying its latest change; the earlier
     changes of the record are folded into it (a change reads the whole record, so
-    the latest says all)."""
+    the latest says all). Latest means the highest queue id: capture queues an
+    origin's changes in the origin's own order, and the claim takes a record's changes
+    together, so none is left behind for a later batch to apply over a newer one."""
     latest: dict[tuple[str, str], Work] = {}
     for item in sorted(items, key=lambda i: i.id):
         key = (item.origin, item.native_id)
@@ -127,6 +131,7 @@ def coalesce(items: Iterable[QueueItem]) -> list[Work]:
         work = Work(item, payload=unpack(item.values), retried=item.last_error is not None)
         if earlier is not None:
             work.folded = [*earlier.folded, earlier.item.id]
+            work.earlier = [*earlier.earlier, earlier.item]
             work.retried = work.retried or earlier.retried
         latest[key] = work
     return list(latest.values())

@@ -124,3 +124,15 @@ def test_many_golden_records_at_once_count_their_own_versions(ledger: Ledger) ->
     assert found["G5"].values == {"name": "last counts"}
     assert ledger.put_golden_many("customer", []) == {}
     assert ledger.golden_many("contact", ["G1"]) == {}
+
+
+def test_fingerprints_as_they_were_before_a_moment(ledger: Ledger, clock: Clock) -> None:
+    ledger.mark_synced_many("customer", "crm", [("G1", "p1", 1), ("G2", "p2", 1)])
+    reading = clock.advance(seconds=1)
+    clock.advance(seconds=1)
+    ledger.mark_synced("customer", "G2", "crm", "p2-later", 2)  # marked since: not known
+
+    found = ledger.fingerprints("customer", "crm", ["G1", "G2", "G3"], before=reading)
+
+    assert found == {"G1": "p1"}
+    assert ledger.fingerprints("customer", "app", ["G1"], before=reading) == {}

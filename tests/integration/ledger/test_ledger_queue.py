@@ -201,24 +201,53 @@ def test_skip_locked_lets_a_second_worker_past_a_held_claim(
 
 
 def test_a_record_stays_with_the_worker_that_holds_one_of_its_changes(ledger: Ledger) -> None:
-    first, second, other = ledger.enqueue([entry("X"), entry("X"), entry("Y")])
+    (first,) = ledger.enqueue([entry("X")])
+    assert [i.id for i in ledger.claim(10, "w1")] == [first]
+    second, other = ledger.enqueue([entry("X"), entry("Y")])
     by_gid = ledger.enqueue(
         [
             QueueEntry("customer", "salesforce", "001A", "upsert", global_id="G1"),
             QueueEntry("customer", "sql", "77", "upsert", global_id="G1"),
         ]
     )
-    assert [i.id for i in ledger.claim(1, "w1")] == [first]
-    # X's second change waits while X is in flight; Y and the first G1 change go
-    assert [i.id for i in ledger.claim(2, "w2")] == [other, by_gid[0]]
-    assert ledger.claim(10, "w3") == []  # G1's other change: the same record elsewhere
+    # X's second change waits while X is in flight; Y and both G1 changes (one record,
+    # seen from two systems) go, together
+    assert [i.id for i in ledger.claim(10, "w2")] == [other, *by_gid]
+    assert ledger.claim(10, "w3") == []
     ledger.complete([first])
     assert [i.id for i in ledger.claim(10, "w3")] == [second]
-    ledger.complete([other, by_gid[0], second])
-    assert [i.id for i in ledger.claim(10, "w3")] == [by_gid[1]]
-    # one claim may take several changes of one record: they stay with one worker
-    more = ledger.enqueue([entry("Z"), entry("Z")])
-    assert [i.id for i in ledger.claim(10, "w4")] == more
+
+
+def test_a_claim_takes_all_of_a_records_changes_or_none(ledger: Ledger) -> None:
+    first, second, other = ledger.enqueue([entry("X"), entry("X"), entry("Y")])
+    # the limit counts records: X's two changes are one
+    assert [i.id for i in ledger.claim(1, "w1")] == [first, second]
+    assert [i.id for i in ledger.claim(1, "w1")] == [other]
+
+
+def test_a_waiting_change_goes_with_a_new_change_of_its_record(
+    ledger: Ledger, clock: Clock
+) -> None:
+    (waiting,) = ledger.enqueue([entry("X")])
+    ledger.claim(10, "w")
+    ledger.fail(waiting, "UNREACHABLE: down", retry_at=clock() + timedelta(minutes=5))
+    assert ledger.claim(10, "w") == []  # not due yet: nothing of X goes
+    (newer,) = ledger.enqueue([entry("X")])
+    # the new change un-waits its record: both go, in capture order, whatever their state
+    assert [i.id for i in ledger.claim(10, "w")] == [waiting, newer]
+
+
+def test_a_record_joined_through_its_global_id_is_claimed_whole(ledger: Ledger) -> None:
+    """sql:1's first change was read before its record was linked; the second carries
+    the global id, which ties it to Salesforce's change of the record."""
+    ids = ledger.enqueue(
+        [
+            entry("1"),
+            QueueEntry("customer", "sql", "1", "upsert", global_id="G1"),
+            QueueEntry("customer", "salesforce", "001A", "upsert", global_id="G1"),
+        ]
+    )
+    assert [i.id for i in ledger.claim(1, "w1")] == ids
 
 
 @pytest.mark.parametrize(
@@ -228,11 +257,52 @@ def test_two_claims_at_once_cannot_split_a_records_changes(
     make_ledger: Callable[..., Ledger],
 ) -> None:
     first, second = make_ledger(), make_ledger()
-    ids = first.enqueue([entry("X"), entry("X"), entry("Y")])
+    ids = first.enqueue([entry("X"), entry("Y")])
     with first.transaction() as conn:
         held = first.claim(1, "w1", conn=conn)
         assert [i.id for i in held] == ids[:1]
-        # not committed: X's first change is not yet in flight for others to see, but
-        # the claim holds X's lock, so X's second change is skipped too
-        assert [i.id for i in second.claim(10, "w2")] == ids[2:]
+        # not committed: X's first change is not yet in flight for others to see; a
+        # new change of X comes, but the first claim holds X's lock: it is skipped
+        (later,) = second.enqueue([entry("X")])
+        assert [i.id for i in second.claim(10, "w2")] == ids[1:]
+    # X's first change is in flight now: its second waits for it
     assert second.claim(10, "w2") == []
+    first.complete([ids[0]])
+    assert [i.id for i in second.claim(10, "w2")] == [later]
+
+
+def test_claims_running_at_once_take_each_record_whole(
+    make_ledger: Callable[..., Ledger],
+) -> None:
+    records = 120
+    make_ledger().enqueue(
+        [
+            QueueEntry("customer", origin, str(n), "upsert", global_id=f"G{n}")
+            for _ in range(3)
+            for n in range(records)
+            for origin in ("sql", "salesforce")
+        ]
+    )
+    batches: list[tuple[str, list[str | None]]] = []
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def work(name: str) -> None:
+        ledger = make_ledger()
+        try:
+            start.wait()
+            while batch := ledger.claim(5, name):
+                batches.append((name, [i.global_id for i in batch]))
+                ledger.complete(item.id for item in batch)
+        except BaseException as error:  # surfaced below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    claims_per_record = Counter(gid for _, gids in batches for gid in set(gids))
+    assert set(claims_per_record.values()) == {1}  # each record's 6 changes in one claim
+    assert sum(len(gids) for _, gids in batches) == records * 6

@@ -6,6 +6,7 @@ import pytest
 
 from lockstep.ledger import Ledger, XrefConflict
 from lockstep.ledger.ids import new_global_id
+from lockstep.ledger.xrefs import Link
 
 
 def test_global_ids_are_26_chars_unique_and_sorted_by_creation() -> None:
@@ -142,3 +143,56 @@ def test_100k_links_in_reasonable_time(ledger: Ledger) -> None:
     assert len(ledger.native_ids("customer", (g for g, _ in pairs), "sql")) == 100_000
     assert linked - started < 30
     assert looked_up - linked < 15
+
+
+def test_link_new_links_what_it_can_and_reports_the_rest(ledger: Ledger) -> None:
+    ledger.link("customer", "G1", "sql", "1")
+    ledger.link("customer", "G2", "sql", "2")
+
+    refused = ledger.link_new(
+        "customer", "sql", [("G9", "1"), ("G2", "3"), ("G4", "4"), ("G5", "5"), ("G5", "6")]
+    )
+
+    assert refused == {
+        "1": "customer sql:1 is already linked to G1",
+        "3": "customer G2 is already linked to sql:2",
+        "6": "customer G5 given two native ids in sql",
+    }
+    assert ledger.global_ids("customer", "sql", ["1", "3", "4", "5", "6"]) == {
+        "1": "G1",
+        "4": "G4",
+        "5": "G5",
+    }
+
+
+def test_a_tombstone_hides_the_link_from_lookups_but_not_from_links(ledger: Ledger) -> None:
+    ledger.link("customer", "G1", "sql", "7")
+    ledger.link("customer", "G1", "salesforce", "001A")
+    ledger.link("customer", "G2", "sql", "8")
+    ledger.mark_applied("customer", "sql", [("7", 12), ("7", 10), ("8", 3), ("unknown", 4)])
+    ledger.mark_applied("customer", "sql", [("8", 2)])  # an older one: kept at 3
+
+    assert ledger.tombstone("customer", ["G1"]) == 2
+
+    assert ledger.links("customer", "sql", ["7", "8", "9"]) == {
+        "7": Link("G1", 12, True),
+        "8": Link("G2", 3, False),
+    }
+    assert ledger.global_ids("customer", "sql", ["7", "8"]) == {"8": "G2"}
+    assert ledger.native_ids("customer", ["G1"], "salesforce") == {}
+    assert ledger.global_id("customer", "sql", "7") is None
+    assert ledger.xrefs("customer", "G1") == {}
+    assert ledger.count_xrefs("customer") == 1
+    assert ledger.dead_global_ids("customer", ["G1", "G2", "G3"]) == {"G1"}
+
+
+def test_a_native_id_of_a_deleted_record_can_be_linked_anew(ledger: Ledger) -> None:
+    """A SQL key inserted again after its record was deleted is a new record."""
+    ledger.link("customer", "G1", "sql", "7")
+    ledger.link("customer", "G1", "salesforce", "001A")
+    ledger.tombstone("customer", ["G1"])
+
+    assert ledger.link_many("customer", "sql", [("G2", "7"), ("G3", "8")]) == 2
+
+    assert ledger.global_ids("customer", "sql", ["7", "8"]) == {"7": "G2", "8": "G3"}
+    assert ledger.dead_global_ids("customer", ["G1", "G2"]) == {"G1"}  # dead elsewhere

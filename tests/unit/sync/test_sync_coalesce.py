@@ -5,13 +5,17 @@ rules of a ``Work`` (the first failure ends it; which failures wait for a retry)
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from lockstep.ledger.groups import Member, groups
 from lockstep.ledger.rows import ChangeKind, QueueItem
+from lockstep.mapping.ownership import print_of
 from lockstep.mapping.payload import Payload, unpack
+from lockstep.sync.drain import is_echo
 from lockstep.sync.work import TRANSIENT_CODES, Failure, Work, coalesce
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -159,3 +163,84 @@ def test_other_failures_are_final(code: str) -> None:
 
 def test_unreachable_and_missing_parent_are_among_the_transient_codes() -> None:
     assert {"UNREACHABLE", "MISSING_PARENT", "UNABLE_TO_LOCK_ROW"} <= TRANSIENT_CODES
+
+
+# -- record groups: what one claim takes together (ledger.groups) ---------------------
+
+
+def member(id: int, origin: str, native_id: str, gid: str | None = None) -> Member:
+    return Member(id, "customer", origin, native_id, gid, "pending")
+
+
+def test_items_sharing_a_native_id_or_a_global_id_are_one_group_transitively() -> None:
+    found = groups(
+        [
+            member(5, "crm", "001A", "G1"),
+            member(1, "app", "1"),  # read before the record was linked
+            member(3, "app", "1", "G1"),  # joins app:1 to G1, hence to crm:001A
+            member(2, "app", "2"),
+            member(4, "crm", "001B", "G2"),
+            member(6, "app", "2", "G3"),
+        ]
+    )
+
+    assert [[m.id for m in group] for group in found] == [[1, 3, 5], [2, 6], [4]]
+
+
+def test_the_same_native_id_in_two_systems_or_entities_is_two_records() -> None:
+    other = Member(3, "contact", "app", "1", None, "pending")
+    found = groups([member(1, "app", "1"), member(2, "crm", "1"), other])
+
+    assert [[m.id for m in group] for group in found] == [[1], [2], [3]]
+
+
+# -- echoes, judged as of capture ------------------------------------------------------
+
+NAMES = frozenset({"name"})
+
+
+def seen(id: int, name: str, print_: str | None, *, failed: bool = False) -> QueueItem:
+    values = {"values": {"name": name}, "refs": {}, "house": {}}
+    return replace(
+        item(id, "a", values=values),
+        seen_print=print_,
+        last_error="UNREACHABLE: down" if failed else None,
+    )
+
+
+def work_of(*items: QueueItem) -> Work:
+    (work,) = coalesce(items)
+    work.incoming = dict(work.payload.values)
+    return work
+
+
+def test_an_echo_of_an_older_write_is_still_an_echo_after_a_newer_one() -> None:
+    b = print_of({"name": "B"}, NAMES)
+    c = print_of({"name": "C"}, NAMES)
+    # read when lockstep had written B; lockstep has written C since
+    assert is_echo(work_of(seen(1, "B", b)), NAMES, holds=c)
+    # a change of the user's, read then, is not
+    assert not is_echo(work_of(seen(1, "X", b)), NAMES, holds=c)
+
+
+def test_a_retried_change_is_judged_as_it_was_read() -> None:
+    v1 = print_of({"name": "v1"}, NAMES)
+    old = print_of({"name": "v0"}, NAMES)
+    # lockstep marked the origin at v1 after the change failed: still not an echo
+    assert not is_echo(work_of(seen(1, "v1", old, failed=True)), NAMES, holds=v1)
+    assert is_echo(work_of(seen(1, "v1", v1, failed=True)), NAMES, holds=v1)
+
+
+def test_a_change_folded_under_an_echo_keeps_the_record_from_being_an_echo() -> None:
+    v1 = print_of({"name": "v1"}, NAMES)
+    old = print_of({"name": "v0"}, NAMES)
+    released = seen(1, "v1", old)  # the user's change, handed back after a crash
+    echo = seen(2, "v1", v1)  # lockstep's write-back of it, read back
+    assert not is_echo(work_of(released, echo), NAMES, holds=v1)
+    assert is_echo(work_of(seen(1, "v1", v1), echo), NAMES, holds=v1)
+
+
+def test_without_a_print_from_capture_the_current_one_decides_unless_retried() -> None:
+    v1 = print_of({"name": "v1"}, NAMES)
+    assert is_echo(work_of(seen(1, "v1", None)), NAMES, holds=v1)
+    assert not is_echo(work_of(seen(1, "v1", None, failed=True)), NAMES, holds=v1)

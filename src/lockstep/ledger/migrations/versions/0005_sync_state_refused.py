@@ -6,7 +6,7 @@ A change that could not be carried leaves its origin's agreed fingerprint as it 
 stored with the change's failure, lets the next pass know the echo of the status
 written back for it.
 
-Revision ID: 0006_sync_state_refused
+Revision ID: 0005_sync_state_refused
 Revises: 0003_queue_error_code
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_sync_state_refused"
-down_revision: str | None = "0003_queue_error_code"
+revision = "0005_sync_state_refused"
+down_revision: str | None = "0004_record_order"
 branch_labels = None
 depends_on = None
 
