@@ -145,16 +145,12 @@ class SyncProcess:
 
     def check(self) -> None:
         """Start it again if it ended by itself (and keep why)."""
-        assert self.process is not None
-        code = self.process.poll()
-        if code is not None:
-            tail = self.log.read_text(errors="replace").strip().splitlines()[-3:]
-            self.died.append(f"exit {code}: {' | '.join(tail)[-400:]}")
+        if self._ended_by_itself():
             self.start()
 
     def kill(self, ledger: Ledger, *, wait_in_flight: float = 4.0) -> None:
         """SIGKILL, as soon as it holds changes in flight (within ``wait_in_flight``
-        seconds; else anyway)."""
+        seconds; else anyway); not started again."""
         assert self.process is not None
         deadline = time.monotonic() + wait_in_flight
         in_flight = False
@@ -163,13 +159,21 @@ class SyncProcess:
                 in_flight = True
                 break
             time.sleep(0.02)
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(30)
-            self.kills += 1
-            self.kills_in_flight += in_flight
-        else:
-            self.check()
+        if self._ended_by_itself():
+            return
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+        self.kills += 1
+        self.kills_in_flight += in_flight
+
+    def _ended_by_itself(self) -> bool:
+        assert self.process is not None
+        code = self.process.poll()
+        if code is None:
+            return False
+        tail = self.log.read_text(errors="replace").strip().splitlines()[-3:]
+        self.died.append(f"exit {code}: {' | '.join(tail)[-300:]}")
+        return True
 
     def stop(self, ledger: Ledger) -> None:
         self.kill(ledger)
