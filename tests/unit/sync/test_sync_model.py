@@ -24,6 +24,11 @@ SIGKILL would: nothing after it runs, what was committed stays, and the next pas
 (same worker) takes up what it left in flight. ``drain.BATCH`` is set per pass, so a
 record's changes straddle batches. ``let retries come due`` moves waiting items'
 ``available_at`` to now, as the passing of time would.
+
+Runs are derandomized (the same examples each time, ~20-50 s: CI must not flip).
+``LOCKSTEP_MODEL_RANDOM=1`` draws new ones, ``LOCKSTEP_MODEL_EXAMPLES=N`` sets how many,
+``LOCKSTEP_MODEL_SHRINK=1`` shrinks a failure (minutes) to the fewest steps that show it.
+The counterexamples found so far are kept below as plain tests.
 """
 
 from __future__ import annotations
