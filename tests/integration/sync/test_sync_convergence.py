@@ -251,9 +251,10 @@ def test_sync_converges_under_faults_and_kills(
     }
     print(f"\nconvergence, seed {seed}:\n{verdict.report(examples=12)}")
 
+    assert verdict.clean, "sync did not converge:\n" + verdict.report()
+    # what the test promises to have put sync through
     assert loop.kills >= 2 and loop.kills_in_flight >= 1, verdict.report()
     assert driver.expected.changes >= 2_000, verdict.report()
-    assert verdict.clean, "sync did not converge:\n" + verdict.report()
 
 
 def drive(
