@@ -548,8 +548,10 @@ MODEL_FINDS = (
     "crashing before ledger.fail (recording the failure) -> after quiescence record 2 is "
     "not in b and a has no global id/status for it: the released change was taken for an "
     "echo (item 2). Also seen: a delete carried while an older change waited, whose "
-    "retry then re-created the record in b, the write-back failing NOT_FOUND (item 1). "
-    "Both are kept as plain tests below"
+    "retry then re-created the record in b, the write-back failing NOT_FOUND (item 1); "
+    "with one change a batch and no fault but refused writes, a deleted record left in b "
+    "with no owner; after a crash past b.apply, XrefConflict in every later pass (item 3). "
+    "The first three are kept as plain tests below"
 )
 TestSyncModel = pytest.mark.xfail(strict=True, reason=MODEL_FINDS)(SyncModel.TestCase)
 
@@ -591,4 +593,26 @@ def test_a_change_waiting_when_its_record_is_deleted_is_not_carried_after_the_de
         ("sync_pass", CLEAN),  # the delete is carried; the change still waits
         ("let_retries_come_due", {}),
         ("sync_pass", CLEAN),
+    )
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 10 items 1 and 5: a record's changes straddle batches; resurrected"
+)
+def test_one_change_a_batch_and_refused_writes_resurrect_no_deleted_record() -> None:
+    one = {**CLEAN, "chunk": 1}
+    run_steps(
+        ("insert_in_a", {"x": 0, "y": 0}),
+        ("insert_in_a", {"x": 0, "y": 0}),
+        ("edit_x", {"key": 1, "x": 100}),
+        ("edit_x", {"key": 1, "x": 100}),
+        ("delete", {"key": 1}),
+        ("edit_x", {"key": 2, "x": 100}),
+        ("sync_pass", one),
+        ("delete", {"key": 2}),
+        ("insert_in_a", {"x": 0, "y": 0}),
+        ("edit_x", {"key": 3, "x": 100}),
+        ("sync_pass", one),
+        ("delete", {"key": 3}),
+        ("sync_pass", {**one, "record": 0.6}),  # some writes refused (UNABLE_TO_LOCK_ROW)
     )
