@@ -597,7 +597,7 @@ def test_a_change_waiting_when_its_record_is_deleted_is_not_carried_after_the_de
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 10 items 1 and 5: a record's changes straddle batches; resurrected"
+    strict=True, reason="issue 10 item 1: a record's changes straddle batches; resurrected"
 )
 def test_one_change_a_batch_and_refused_writes_resurrect_no_deleted_record() -> None:
     one = {**CLEAN, "chunk": 1}
