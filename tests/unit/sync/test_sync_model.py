@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 import yaml
 from hypothesis import HealthCheck, Phase, settings
@@ -542,18 +541,12 @@ SyncModel.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
-MODEL_FINDS = (
-    "issue 10: sync loses, resurrects or leaves stale records under crashes and retries. "
-    "Shrunk: insert 2 records in a; one pass, chunk 5, half the connector calls down, "
-    "crashing before ledger.fail (recording the failure) -> after quiescence record 2 is "
-    "not in b and a has no global id/status for it: the released change was taken for an "
-    "echo (item 2). Also seen: a delete carried while an older change waited, whose "
-    "retry then re-created the record in b, the write-back failing NOT_FOUND (item 1); "
-    "with one change a batch and no fault but refused writes, a deleted record left in b "
-    "with no owner; after a crash past b.apply, XrefConflict in every later pass (item 3). "
-    "The first three are kept as plain tests below"
-)
-TestSyncModel = pytest.mark.xfail(strict=True, reason=MODEL_FINDS)(SyncModel.TestCase)
+# What it found before issue 10's fixes (each now a plain test below): a change released
+# after a crash taken for an echo (item 2); a waiting change carried after its record's
+# delete, re-creating it (item 1); a deleted record left behind when one change a batch
+# met refused writes (item 1); XrefConflict in every pass after a crash past b.apply
+# (item 3).
+TestSyncModel = SyncModel.TestCase
 
 
 # -- the counterexamples, as plain steps ---------------------------------------------------
@@ -573,7 +566,6 @@ def run_steps(*steps: tuple[str, dict[str, Any]]) -> None:
 CLEAN = {"chunk": 5, "whole": 0.0, "record": 0.0, "crash": None, "after": False, "seed": 0}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 2: a released change taken for an echo")
 def test_a_crash_while_recording_a_failure_loses_nothing() -> None:
     run_steps(
         ("insert_in_a", {"x": 0, "y": 0}),
@@ -582,7 +574,6 @@ def test_a_crash_while_recording_a_failure_loses_nothing() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 1: a waiting change applied after a delete")
 def test_a_change_waiting_when_its_record_is_deleted_is_not_carried_after_the_delete() -> None:
     run_steps(
         ("insert_in_a", {"x": 0, "y": 0}),
@@ -596,9 +587,6 @@ def test_a_change_waiting_when_its_record_is_deleted_is_not_carried_after_the_de
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10 item 1: a record's changes straddle batches; resurrected"
-)
 def test_one_change_a_batch_and_refused_writes_resurrect_no_deleted_record() -> None:
     one = {**CLEAN, "chunk": 1}
     run_steps(
