@@ -24,7 +24,7 @@ ledger both), with a few seeds.
 
 The assertion message names what is wrong, with counts and example records (``C<n>``
 a contract, ``U<n>`` a usage by its app key); the whole picture (changes made by kind,
-kills, the settling passes) is printed, so ``pytest -s --runxfail`` shows it.
+kills, the settling passes) is printed, so ``pytest -s`` shows it.
 """
 
 from __future__ import annotations
@@ -63,13 +63,7 @@ OUTAGE_EVERY = 25.0  # seconds, about
 OUTAGE_SECONDS = 3.0
 SETTLE_PASSES = 15
 
-ISSUE_10 = (
-    "issue 10: waiting changes applied after newer ones (stale/resurrected), changes lost "
-    "on kill between write-back and recording, XrefConflict wedge, UNABLE_TO_LOCK_ROW/"
-    "503 on a later call failing a change for good, session expiry ending the loop"
-)
-
-pytestmark = [pytest.mark.slow, pytest.mark.xfail(strict=True, reason=ISSUE_10)]
+pytestmark = [pytest.mark.slow]
 
 
 # -- the databases ---------------------------------------------------------------------
