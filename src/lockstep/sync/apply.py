@@ -256,7 +256,10 @@ class Writes:
         later one, or of a record deleted in its owner) records nothing."""
         agreed: dict[str, list[tuple[str, str, int]]] = {}
         refused: dict[str, list[tuple[str, str]]] = {}
+        applied: dict[str, list[tuple[str, int]]] = {}
         for w in works:
+            if w.alive and not w.echo and not w.settled:  # an echo is not a newer change
+                applied.setdefault(w.origin, []).append((w.key, w.item.id))
             if w.item.kind != "upsert" or w.echo or w.settled or w.gid is None:
                 continue  # a settled change (superseded, deleted) says nothing of it
             names = self.sides[w.origin].names
@@ -265,7 +268,7 @@ class Writes:
                 agreed.setdefault(w.origin, []).append(row)
             else:
                 refused.setdefault(w.origin, []).append((w.gid, print_of(w.incoming, names)))
-        return Held(agreed, refused)
+        return Held(agreed, refused, applied)
 
     def _house(self, side: Side, w: Work) -> dict[str, Any]:
         wanted: dict[str, Any] = {}

@@ -169,7 +169,6 @@ class _Batch:
         self.out.finish(settled, self.writes.holds(settled))
         self.writes.origins(upserts)
         self.out.finish(carried, self.writes.holds(carried))
-        self._applied(works)
 
     # -- identity ---------------------------------------------------------------------
 
@@ -244,16 +243,6 @@ class _Batch:
             else:
                 f = d.failure
                 w.fail(f.code, f.message, f.system, f.job_id, passing=f.transient)
-
-    def _applied(self, works: Sequence[Work]) -> None:
-        """Remember, per link, the last change carried from its origin: a change queued
-        before it (resent by ``--retry-failed``) is then known as older. An echo is not
-        a newer change: it reads back what lockstep wrote (or the status of a change
-        that failed, which may yet be resent)."""
-        carried = [w for w in works if w.alive and not w.echo and not w.settled]
-        for origin in {w.origin for w in carried}:
-            seqs = [(w.key, w.item.id) for w in carried if w.origin == origin]
-            self.ledger.mark_applied(self.name, origin, seqs)
 
     def _carried(self, origin: str, works: Sequence[Work]) -> dict[str, str]:
         """``{native id: global id}`` for records that carry a global id not linked to

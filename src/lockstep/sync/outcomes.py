@@ -123,6 +123,8 @@ class Outcomes:
                 self.ledger.mark_synced_many(self.name, origin, agreed, conn=conn)
             for origin, refused in held.refused.items():
                 self.ledger.mark_refused_many(self.name, origin, refused, conn=conn)
+            for origin, applied in held.applied.items():
+                self.ledger.mark_applied(self.name, origin, applied, conn=conn)
         killpoint("after_finish")
         for w in works:
             failure = w.failure
@@ -143,10 +145,14 @@ class Held:
     """What the origins of a batch's changes hold, recorded with the changes' outcomes
     (never before: see ``Outcomes.finish``). Per origin, ``agreed`` is ``(global id,
     fingerprint, golden version)`` of the changes carried; ``refused`` is ``(global
-    id, fingerprint)`` of those that were not, whose origin keeps what it agreed on."""
+    id, fingerprint)`` of those that were not, whose origin keeps what it agreed on;
+    ``applied``, the queue position of each change carried."""
 
     agreed: Mapping[str, Sequence[tuple[str, str, int]]] = field(default_factory=dict)
     refused: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    # per origin, ``(native id, queue item id)`` of the changes carried from it: the
+    # last change applied of the record, so an older one resent later is superseded
+    applied: Mapping[str, Sequence[tuple[str, int]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
