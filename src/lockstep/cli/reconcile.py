@@ -34,8 +34,10 @@ def reconcile(
 ) -> int:
     """Read every system in full, line each record up across them and compare every
     field with its owner's value; diff.csv lists each record and system (create:
-    missing, update: differs, skip: not linked or gone from its owner). With --apply,
-    repair them. Exit 1 when differences remain (or a repair failed)."""
+    missing, update: differs or lacks its write-back, extra: only in a system that does
+    not own it, skip: gone from its owner). With --apply, repair them (never an extra
+    record: that is a person's decision). Exit 1 when differences remain (or a repair
+    failed)."""
     from lockstep.config.loader import load_config
     from lockstep.reconcile.run import Options
     from lockstep.reconcile.run import reconcile as run_reconcile
@@ -50,6 +52,6 @@ def reconcile(
     else:
         print_run(summary, COLUMNS, summary.notes)
     counts = summary.counts
-    if counts.failed or (not apply and (counts.created or counts.updated)):
+    if counts.failed or summary.extra or (not apply and (counts.created or counts.updated)):
         return EXIT_FAILED_RECORDS
     return EXIT_OK

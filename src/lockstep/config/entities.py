@@ -98,12 +98,35 @@ class Capture(Strict):
 
 
 class SyncStatus(Strict):
-    """A field that shows the state of the last sync of the record (seed 000)."""
+    """A field that shows the state of the last sync of the record (seed 000), by one
+    rule for sync, migrate and reconcile (docs/sync.md, "The sync status")."""
 
     field: str = Field(description="The native field that holds the status.")
-    in_progress: str = Field("In Progress", description="Written when a sync starts.")
-    success: str = Field("Success", description="Written when the sync succeeded.")
-    failed: str = Field("Failed", description="Written when the sync failed.")
+    in_progress: str = Field(
+        "In Progress",
+        description="Written into a change's origin when lockstep takes the change up, "
+        "and while it waits for a retry.",
+    )
+    success: str = Field(
+        "Success",
+        description="Written into the origin once its change reached every system, and "
+        "with the values into every system lockstep writes the record to.",
+    )
+    failed: str = Field(
+        "Failed", description="Written into the origin when its change failed for good."
+    )
+    reason: str | None = Field(
+        None,
+        description="A native text field that receives why the change failed (`CODE: "
+        "message`) next to `failed`; emptied with the other statuses.",
+    )
+    in_progress_on_change: bool = Field(
+        True,
+        description="Write `in_progress` into the origin of every new change before "
+        "carrying it (seed 000's reset on every update). `false` saves that write (one "
+        "call per batch of changes): `in_progress` is then written only while a change "
+        "waits for a retry.",
+    )
 
 
 class WriteBack(Strict):

@@ -21,6 +21,7 @@ Action = Literal[
     "missing_parent",  # a lookup's parent is not in the target: not created
     "invalid",  # the record cannot be mapped (a required field, a value map miss)
     "delete",  # sync: deleted in its owner, so deleted in the target
+    "extra",  # reconcile: only in a system that does not own it; left for a person
 ]
 ACTIONS: tuple[Action, ...] = (
     "create",
@@ -32,6 +33,7 @@ ACTIONS: tuple[Action, ...] = (
     "missing_parent",
     "invalid",
     "delete",
+    "extra",
 )
 WRITES: frozenset[Action] = frozenset({"create", "update", "link"})
 

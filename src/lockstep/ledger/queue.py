@@ -266,6 +266,21 @@ class QueueStore(LedgerBase):
         with self._read(conn) as c:
             return [_item(row) for row in c.execute(stmt)]
 
+    def queued_keys(self, entity: str, origin: str, *, conn: Connection | None = None) -> set[str]:
+        """The native ids of ``origin``'s records of ``entity`` with a change still to
+        carry (pending, waiting for a retry, or in flight)."""
+        stmt = (
+            select(queue.c.native_id)
+            .distinct()
+            .where(
+                queue.c.entity == entity,
+                queue.c.origin == origin,
+                queue.c.state.in_(["pending", "in_flight"]),
+            )
+        )
+        with self._read(conn) as c:
+            return {str(row[0]) for row in c.execute(stmt)}
+
     def prune_queue(
         self, older_than: timedelta = timedelta(days=7), *, conn: Connection | None = None
     ) -> int:

@@ -29,6 +29,7 @@ from lockstep.ledger import Ledger
 from lockstep.ledger.rows import ExceptionEntry
 from lockstep.mapping.errors import MappingError
 from lockstep.mapping.record import Writer
+from lockstep.mapping.status import missing, status_values
 from lockstep.reports.writer import ReportWriter
 
 CHUNK = 100_000  # records per apply call: one Bulk job each, few enough calls
@@ -153,8 +154,12 @@ def _op(t: Target, item: PlanItem, current: Mapping[str, Any]) -> Upsert | None:
     refs = {r: item.values[r] for r in t.entity.references if r in item.values}
     values = {k: v for k, v in item.values.items() if k not in t.entity.references}
     binding = t.target_binding
+    back = binding.write_back
+    synced = back.status if back is not None else None  # it holds the record synced
     if item.action == "create":
         native = t.writer.write(values, refs, creating=True)
+        if synced is not None:
+            native.update(status_values(synced, "success"))
         if binding.global_id_field and item.global_id:
             native[binding.global_id_field] = item.global_id
         if binding.external_id and t.ext_value is not None and item.global_id:
@@ -170,6 +175,8 @@ def _op(t: Target, item: PlanItem, current: Mapping[str, Any]) -> Upsert | None:
         if binding.external_id and t.ext_value is not None:
             stamps[binding.external_id] = t.ext_value(item.source_key, item.global_id)
         native.update({f: v for f, v in stamps.items() if str(current.get(f) or "") != str(v)})
+    if synced is not None and (native or item.action == "link"):
+        native.update(missing(synced, current, "success"))
     if not native:
         return None
     return Upsert(native, native_id=item.target_key)
@@ -260,7 +267,7 @@ def _write_back(
         if gid_field is not None and outcome.item.global_id:
             wanted[gid_field] = outcome.item.global_id
         if status is not None:
-            wanted[status.field] = status.success
+            wanted.update(status_values(status, "success"))
         current = house.get(key, {})
         changed = {f: v for f, v in wanted.items() if str(current.get(f) or "") != str(v or "")}
         if changed:
@@ -268,8 +275,10 @@ def _write_back(
     if status is not None:
         for outcome in failures:
             key = outcome.item.source_key
-            if str(house.get(key, {}).get(status.field) or "") != status.failed:
-                ops.append(Upsert({status.field: status.failed}, native_id=key))
+            reason = f"{outcome.error_code}: {outcome.message}"
+            failed = missing(status, house.get(key, {}), "failed", reason)
+            if failed:
+                ops.append(Upsert(failed, native_id=key))
     if not ops:
         return 0
     results = t.source_connector.apply(binding.target, ops)

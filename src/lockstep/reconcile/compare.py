@@ -7,9 +7,18 @@ For every system ``S`` bound to the entity and every record:
   (never synced, or linked to a record that is gone);
 - ``update``: ``S`` holds a value its owner does not (``changes`` say which, as
   ``field: S's value -> the owner's``);
+  or lacks the housekeeping sync writes (ids, global id, the sync status:
+  ``mapping.status``; not checked on a record with a change still in the queue);
 - ``unchanged``: ``S`` agrees with the owners of every field both bind;
-- ``skip``: ``S`` holds a record lockstep knows nowhere else (not linked), or one that
-  no owner holds: reported, never deleted.
+- ``extra``: ``S``, which does not own the entity, holds a record its owner does not:
+  never linked, deleted in the owner, or gone from it. A difference (reconcile exits
+  1), never repaired by ``--apply``: deleting it or restoring it in the owner is a
+  person's decision;
+- ``skip``: the owner's row of a record gone from it (not restored), and the other
+  systems' rows of a record whose owner is yet to get it (its ``create``).
+
+A record linked in a system that never reached the owner (its change failed there)
+is ``create`` in the owner, from a system holding it: ``--apply`` carries it again.
 
 The owner of a field is ``field_owners`` or the entity's ``owner`` (as in sync).
 """
@@ -20,10 +29,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockstep.config.entities import Entity
+from lockstep.config.entities import Entity, SyncStatus
 from lockstep.core.plan import FieldChange, PlanItem
 from lockstep.mapping.ownership import owner_of
 from lockstep.mapping.record import kind_of
+from lockstep.mapping.status import missing
 from lockstep.mapping.values import same
 
 
@@ -45,14 +55,18 @@ class WriteBack:
 
     ids: Mapping[str, str] = field(default_factory=dict)
     global_id: str | None = None
-    status: tuple[str, str] | None = None  # (field, the value for "synced")
+    status: SyncStatus | None = None
 
 
 @dataclass(frozen=True)
 class Side:
     """What one system holds of the entity: records by global id, the unlinked ones,
     the canonical names the system binds, those it can be written (compared), and the
-    housekeeping its records should carry."""
+    housekeeping its records should carry. From the ledger: the global ids linked in
+    the system whether or not their record is there (``known``; ``None``: every
+    global id it lacks was there once), the unlinked records whose link is a
+    tombstone (``buried``: deleted in the owner) and the records with a change in
+    the queue (``queued``)."""
 
     system: str
     linked: Mapping[str, Held]
@@ -60,6 +74,9 @@ class Side:
     names: frozenset[str]
     writable: frozenset[str] | None = None  # None: every name it binds
     house: WriteBack = field(default_factory=WriteBack)
+    known: frozenset[str] | None = None
+    buried: frozenset[str] = frozenset()
+    queued: frozenset[str] = frozenset()
 
     @property
     def compared(self) -> frozenset[str]:
@@ -74,10 +91,17 @@ def compare(name: str, entity: Entity, sides: Mapping[str, Side]) -> list[PlanIt
     gids = sorted({gid for side in sides.values() for gid in side.linked})
     for gid in gids:
         items.extend(_one(name, entity, sides, gid, side) for side in sides.values())
+    owner = entity.owner
     for system, side in sides.items():
-        owns = system == entity.owner  # a record exists because its owner has it
+        owns = system == owner  # a record exists because its owner has it
         for held in side.unlinked:
-            reason = "not linked: lockstep neither created nor matched it"
+            if held.key in side.buried:
+                reason = f"deleted in {owner}, which owns it: --apply leaves it here"
+            else:
+                reason = (
+                    f"not linked: lockstep neither created nor matched it, and {owner}, "
+                    "which owns it, does not have it: --apply leaves it here"
+                )
             if owns:  # an owner's record lockstep never carried: the others lack it
                 for other in sides.values():
                     if other.system != system:
@@ -92,7 +116,7 @@ def compare(name: str, entity: Entity, sides: Mapping[str, Side]) -> list[PlanIt
                             )
                         )
             else:
-                items.append(PlanItem(name, system, system, held.key, "skip", reason=reason))
+                items.append(PlanItem(name, system, system, held.key, "extra", reason=reason))
     return items
 
 
@@ -104,18 +128,34 @@ def _one(name: str, entity: Entity, sides: Mapping[str, Side], gid: str, side: S
         held = sides[owner].linked.get(gid) if owner in sides else None
         if held is not None and name_ in sides[owner].names:
             references[name_] = (owner, held)
-    source = entity.owner if entity.owner in sides else side.system
+    owner = entity.owner
+    source = owner if owner in sides else side.system
     source_held = sides[source].linked.get(gid) if source in sides else None
+    never = source_held is None and _never_in(sides.get(source), gid)
+    if never:  # the owner never got it: the system holding it is the source
+        source = next(s.system for s in sides.values() if gid in s.linked)
+        source_held = sides[source].linked[gid]
     source_key = source_held.key if source_held else ""
     base = PlanItem(
         name, source, side.system, source_key, "unchanged", gid, mine.key if mine else None
     )
     if mine is None:
-        if side.system == entity.owner:
+        if side.system == owner and not never:
             return _with(base, "skip", f"gone from {side.system}, which owns it: not restored")
         if source_held is None:
             return _with(base, "skip", f"not in {source}, which owns it")
+        if side.system == owner:
+            return _with(base, "create", f"missing in {owner}: never carried from {source}")
         return _with(base, "create", f"missing in {side.system}")
+    if never:
+        return _with(base, "skip", f"not in {owner} yet (see its create)")
+    if source_held is None:
+        return _with(
+            base,
+            "extra",
+            f"gone from {source}, which owns it: --apply leaves it here (delete it, "
+            f"or restore it in {source})",
+        )
     changes = tuple(
         FieldChange(f, mine.values.get(f), held.values.get(f))
         for f, (owner, held) in sorted(references.items())
@@ -150,9 +190,12 @@ def _one(name: str, entity: Entity, sides: Mapping[str, Side], gid: str, side: S
             reason=f"differs from {', '.join(owners)}",
             changes=changes,
         )
-    if source_held is None:
-        return _with(base, "skip", f"not in {source}, which owns it")
     return base
+
+
+def _never_in(side: Side | None, gid: str) -> bool:
+    """Whether the ledger says ``side`` never had ``gid``'s record."""
+    return side is not None and side.known is not None and gid not in side.known
 
 
 def _house(sides: Mapping[str, Side], gid: str, side: Side, mine: Held) -> tuple[FieldChange, ...]:
@@ -165,13 +208,12 @@ def _house(sides: Mapping[str, Side], gid: str, side: Side, mine: Held) -> tuple
             wanted[id_field] = there.key
     if side.house.global_id:
         wanted[side.house.global_id] = gid
-    if side.house.status is not None:
-        status_field, synced = side.house.status
-        wanted[status_field] = synced
+    if side.house.status is not None and mine.key not in side.queued:
+        wanted.update(missing(side.house.status, mine.house, "success"))
     return tuple(
         FieldChange(f, mine.house.get(f), value)
         for f, value in sorted(wanted.items())
-        if str(mine.house.get(f) or "") != str(value)
+        if str(mine.house.get(f) or "") != ("" if value is None else str(value))
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,13 @@ from lockstep.runs.scope import chosen_steps
 from lockstep.runs.select import SideRecord, bound_names, read_side
 from lockstep.sync.drain import Drain
 
-COUNTED = {"create": "created", "update": "updated", "unchanged": "unchanged", "skip": "skipped"}
+COUNTED = {
+    "create": "created",
+    "update": "updated",
+    "unchanged": "unchanged",
+    "skip": "skipped",
+    "extra": "skipped",  # and in the summary's ``extra``: a difference --apply leaves
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ def reconcile(
 
             session.on_close(last_word)
         for step in steps:
-            _entity(
+            session.extra += _entity(
                 step.entity,
                 loaded,
                 session.ledger,
@@ -85,6 +91,13 @@ def reconcile(
                 found[step.entity],
                 options,
                 progress,
+            )
+        if session.extra:
+            n = session.extra
+            session.notes.append(
+                f"{n:,} record{'s' if n != 1 else ''} only in a system that does not own "
+                f"{'them' if n != 1 else 'it'} (diff.csv: extra): left for a person to "
+                "delete there or restore in the owner"
             )
         if options.apply:
             worker = options.worker or socket.gethostname()
@@ -112,7 +125,9 @@ def _entity(
     tally: Tally,
     options: Options,
     progress: Progress,
-) -> None:
+) -> int:
+    """Compare ``name`` across its systems (and queue the repairs with ``--apply``);
+    how many records are only in a system that does not own them (``extra``)."""
     config = loaded.config
     entity = config.entities[name]
     read: dict[str, list[SideRecord]] = {}
@@ -130,6 +145,11 @@ def _entity(
     sides = {
         system: _side(name, entity, system, records, ledger) for system, records in read.items()
     }
+    gids = {gid for side in sides.values() for gid in side.linked}
+    sides = {
+        system: replace(side, known=frozenset(ledger.native_ids(name, gids, system)))
+        for system, side in sides.items()
+    }
     items = compare(name, entity, sides)
     tally.add("selected", sum(len(records) for records in read.values()))
     for item in items:
@@ -139,6 +159,7 @@ def _entity(
             tally.add(counted)
     if options.apply:
         _queue_repairs(name, entity, items, sides, read, ledger)
+    return sum(1 for item in items if item.action == "extra")
 
 
 def _side(
@@ -152,6 +173,8 @@ def _side(
         parents[ref] = ledger.global_ids(reference.entity, system, natives)
     linked: dict[str, Held] = {}
     unlinked: list[Held] = []
+    links = ledger.links(name, system, [r.key for r in records if r.key not in gids])
+    buried = frozenset(key for key, link in links.items() if link.deleted)
     for r in records:
         values: dict[str, Any] = dict(r.record.values)
         for ref, native in r.record.refs.items():
@@ -166,12 +189,9 @@ def _side(
     names, writable = bound_names(binding), bound_names(binding, writable=True)
     back = binding.write_back
     status = back.status if back is not None else None
-    house = WriteBack(
-        dict(back.ids) if back is not None else {},
-        binding.global_id_field,
-        (status.field, status.success) if status is not None else None,
-    )
-    return Side(system, linked, unlinked, names, writable, house)
+    house = WriteBack(dict(back.ids) if back is not None else {}, binding.global_id_field, status)
+    queued = frozenset(ledger.queued_keys(name, system)) if status is not None else frozenset()
+    return Side(system, linked, unlinked, names, writable, house, buried=buried, queued=queued)
 
 
 def _queue_repairs(

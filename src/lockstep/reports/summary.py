@@ -34,6 +34,7 @@ class Summary:
     by_entity: dict[str, Counts]
     api_calls: dict[str, int]
     deferred: int = 0  # lookups left for ``lockstep relink``
+    extra: int = 0  # reconcile: records only in a system that does not own them
     config: str = ""  # the config file the run used
     reports: str = ""  # the run's report directory
     notes: tuple[str, ...] = ()
@@ -60,6 +61,7 @@ class Summary:
             "by_entity": {name: counts.as_dict() for name, counts in self.by_entity.items()},
             "api_calls": {system: self.api_calls[system] for system in sorted(self.api_calls)},
             "deferred": self.deferred,
+            "extra": self.extra,
             "config": self.config,
             "reports": self.reports,
             "notes": list(self.notes),
@@ -84,6 +86,7 @@ class Summary:
             by_entity={name: _counts(c) for name, c in raw["by_entity"].items()},
             api_calls={system: int(n) for system, n in raw["api_calls"].items()},
             deferred=int(raw.get("deferred", 0)),
+            extra=int(raw.get("extra", 0)),
             config=str(raw.get("config", "")),
             reports=str(raw.get("reports", "")),
             notes=tuple(raw.get("notes", ())),

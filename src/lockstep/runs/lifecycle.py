@@ -67,6 +67,7 @@ class Session:
     notes: list[str]
     status: Status = "done"
     deferred: int = 0
+    extra: int = 0  # reconcile: records only in a system that does not own them
     counts: dict[str, Tally] = field(default_factory=dict, init=False)
     _closing: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
     _summary: Summary | None = field(default=None, init=False, repr=False)
@@ -160,6 +161,7 @@ def running(
                 session.counts,
                 calls_since(connectors, calls_before),
                 deferred=session.deferred,
+                extra=session.extra,
                 config=str(loaded.path),
                 reports=str(report.directory),
                 notes=tuple(session.notes),

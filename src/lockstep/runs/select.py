@@ -34,6 +34,7 @@ def housekeeping_fields(binding: Binding) -> list[str]:
         names.extend(binding.write_back.ids.values())
         if binding.write_back.status is not None:
             names.append(binding.write_back.status.field)
+            names.append(binding.write_back.status.reason)
     return list(dict.fromkeys(n for n in names if n))
 
 

@@ -17,6 +17,7 @@ record it created, so the next pass knows its echo.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 
 from lockstep.config.entities import Entity
@@ -27,6 +28,7 @@ from lockstep.ledger import Ledger
 from lockstep.mapping.errors import MappingError
 from lockstep.mapping.ownership import print_of
 from lockstep.mapping.record import kind_of
+from lockstep.mapping.status import missing, status_values
 from lockstep.mapping.values import same
 from lockstep.sync.decide import to_write
 from lockstep.sync.killpoints import killpoint
@@ -77,7 +79,7 @@ class Writes:
         ops: list[Op] = []
         sent: list[Work] = []
         for w, fields in plans:
-            op = self._op(side, w, fields, parents)
+            op = self._op(side, w, fields, parents, origin=w.gid in held)
             if op is not None:
                 ops.append(op)
                 sent.append(w)
@@ -118,8 +120,17 @@ class Writes:
         return found
 
     def _op(
-        self, side: Side, w: Work, fields: frozenset[str], parents: Mapping[str, Mapping[str, str]]
+        self,
+        side: Side,
+        w: Work,
+        fields: frozenset[str],
+        parents: Mapping[str, Mapping[str, str]],
+        *,
+        origin: bool,
     ) -> Upsert | None:
+        """The write bringing ``side`` up to the golden record in ``fields``; a system
+        the record's change did not come from (``origin``) is told, with the values,
+        that it holds the record synced (``mapping.status``)."""
         assert w.final is not None and w.gid is not None
         merged = w.final.merged
         refs: dict[str, str | None] = {}
@@ -144,6 +155,9 @@ class Writes:
         except MappingError as exc:
             w.fail("INVALID", str(exc), side.system)
             return None
+        back = side.binding.write_back
+        if native and not origin and back is not None and back.status is not None:
+            native.update(status_values(back.status, "success"))
         if exists:
             if not native:
                 self.out.done(w, side.system, "unchanged")
@@ -246,6 +260,33 @@ class Writes:
             for (w, _), result in zip(pairs, results, strict=True):
                 if result is not None and not result.ok:
                     refused(w, origin, result)
+                elif result is not None and w.alive and not _wrote(w):
+                    # nothing else was written: the write-back is the repair (reconcile)
+                    self.out.done(w, origin, "update", reason="write-back")
+
+    def in_progress(self, works: Sequence[Work]) -> None:
+        """Into the origin of each change taken up, ``in_progress`` where its status
+        says anything else (``in_progress_on_change``). A courtesy to the people who
+        watch the field: a system that refuses it does not hold the change back."""
+        for origin in {w.origin for w in works}:
+            back = self.sides[origin].binding.write_back
+            status = back.status if back is not None else None
+            if status is None or not status.in_progress_on_change:
+                continue
+            mine = [w for w in works if w.origin == origin and w.alive and not w.echo]
+            pairs = [(w, missing(status, w.payload.house, "in_progress")) for w in mine]
+            ops: list[Op] = []
+            for w, values in pairs:
+                if values or w.retried:
+                    w.marked = True
+                    ops.append(
+                        Upsert(values or status_values(status, "in_progress"), native_id=w.key)
+                    )
+            if not ops:
+                continue
+            with suppress(SystemFailure):  # the change goes on; its outcome follows it
+                self.sides[origin].connector.apply(self.sides[origin].binding.target, ops)
+            killpoint(f"after_in_progress:{origin}")
 
     def holds(self, works: Sequence[Work]) -> Held:
         """What the origins of ``works`` hold now, to record with their outcomes: the
@@ -281,13 +322,15 @@ class Writes:
         if binding.global_id_field and w.gid:
             wanted[binding.global_id_field] = w.gid
         if back is not None and back.status is not None:
-            status = back.status
-            if w.alive:
-                wanted[status.field] = status.success
+            failure = w.failure
+            if failure is None:
+                wanted.update(status_values(back.status, "success"))
+            elif failure.transient:
+                wanted.update(status_values(back.status, "in_progress"))
             else:
-                waiting = w.failure is not None and w.failure.transient
-                wanted[status.field] = status.in_progress if waiting else status.failed
-        if w.retried:  # lockstep may have written over what the change read ("In Progress")
+                reason = f"{failure.code}: {failure.message}"
+                wanted.update(status_values(back.status, "failed", reason))
+        if w.retried or w.marked:  # lockstep wrote over what the change read (a status)
             return wanted
         house = w.payload.house
         return {
@@ -343,6 +386,11 @@ def refused(w: Work, system: str, result: OpResult) -> None:
         passing=error.transient,
         retry_after=error.retry_after,
     )
+
+
+def _wrote(w: Work) -> bool:
+    """Whether ``w`` created, updated or deleted the record anywhere."""
+    return any(action in ("create", "update", "delete") for action in w.written.values())
 
 
 def _not_done(w: Work, system: str, error: RecordError) -> None:

@@ -158,6 +158,7 @@ class _Batch:
         live = [w for w in upserts if not w.echo]
         self._golden(live)
         self._locks(live)
+        self.writes.in_progress(live)
         self._accept(live)
         killpoint("after_golden")
         for side in self.sides.values():

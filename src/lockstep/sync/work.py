@@ -82,6 +82,7 @@ class Work:
     retried: bool = False  # it, or a change folded into it, failed before
     echo: bool = False  # the origin holds what lockstep last agreed with it
     settled: bool = False  # done without a decision: an echo, superseded, or deleted
+    marked: bool = False  # its origin was told "in progress" when it was taken up
     incoming: dict[str, Any] = field(default_factory=dict)  # values, refs as global ids
     before: Mapping[str, Any] | None = None  # the golden record before the change
     accepted: Accepted | None = None

@@ -84,6 +84,8 @@ class _CheckBinding:
                 yield from self._status(
                     status.field, (status.in_progress, status.success, status.failed)
                 )
+                if status.reason:
+                    yield from self._text_field(("write_back", "status", "reason"), status.reason)
         capture = self.binding.capture
         if capture is not None and capture.column:
             yield from self._exists(("capture", "column"), capture.column)

@@ -1,19 +1,12 @@
-"""What reconcile reports and never repairs: a record deleted in its owner (the app)
-that Salesforce still holds is not deleted in Salesforce nor restored in the app, and an
-Account lockstep never linked (created directly in the org) is left alone."""
+"""What reconcile reports and never repairs: a record only in a system that does not
+own it (``extra``, counted in the summary's ``extra``: reconcile exits 1). A record
+deleted in its owner (the app) that Salesforce still holds is not deleted in Salesforce
+nor restored in the app, and an Account lockstep never linked (created directly in the
+org) is left alone."""
 
 from __future__ import annotations
 
 from reconcile_helpers import World, accounts, csv_rows, data_writes, diff
-
-# The Account created directly in the org is reported "create ... never synced from
-# crm" and --apply copies it into the app: compare.compare takes a system that owns
-# *any* field (crm owns customer.phone through field_owners) for the record's owner.
-NOT_LINKED_BUG = (
-    "compare.compare: an unlinked record in a system that owns only some fields "
-    "(field_owners) is a 'create never synced from <system>', not a 'skip'"
-)
-
 
 def test_a_record_gone_from_the_app_that_owns_it_is_skipped_not_deleted_nor_restored(
     world: World,
@@ -43,14 +36,24 @@ def test_a_record_gone_from_the_app_that_owns_it_is_skipped_not_deleted_nor_rest
         rows = [r for r in diff(summary) if r["global_id"] == gone["gid"]]
         assert {(r["target_system"], r["action"], r["reason"]) for r in rows} == {
             ("app", "skip", "gone from app, which owns it: not restored"),
-            ("crm", "skip", "not in app, which owns it"),
+            (
+                "crm",
+                "extra",
+                "gone from app, which owns it: --apply leaves it here (delete it, or "
+                "restore it in app)",
+            ),
         }
+        assert summary.extra == 1
         (crm,) = [r for r in rows if r["target_system"] == "crm"]
         assert crm["target_key"] == gone["sf_id"]
         assert data_writes(world.admin.stats()) == {}
         assert accounts(world.sf) == before  # the Account is still there, untouched
         assert world.rows("customers") == left  # and the row is not restored
-    assert summary.notes == ("--apply: 0 created, 0 updated, 0 failed",)
+    assert summary.notes == (
+        "1 record only in a system that does not own it (diff.csv: extra): left for a "
+        "person to delete there or restore in the owner",
+        "--apply: 0 created, 0 updated, 0 failed",
+    )
 
 
 def test_an_account_lockstep_never_linked_is_skipped_and_left_alone(world: World) -> None:
@@ -69,9 +72,10 @@ def test_an_account_lockstep_never_linked_is_skipped_and_left_alone(world: World
         assert (row["source_system"], row["target_system"], row["action"]) == (
             "crm",
             "crm",
-            "skip",
+            "extra",
         )
         assert row["reason"].startswith("not linked"), row
+        assert summary.extra == 1
         assert row["global_id"] == ""
         assert summary.counts.skipped == 1 and summary.counts.created == 0
         assert summary.counts.unchanged == 2
@@ -100,7 +104,8 @@ def test_a_contact_lockstep_never_linked_is_skipped_and_left_alone(world: World)
         assert [(r["source_system"], r["source_key"], r["target_system"]) for r in rows] == [
             ("crm", direct, "crm")
         ]
-        assert rows[0]["action"] == "skip"
+        assert rows[0]["action"] == "extra"
         assert rows[0]["reason"].startswith("not linked")
+        assert summary.extra == 1
         assert data_writes(world.admin.stats()) == {}
         assert world.rows("contacts") == {}

@@ -8,14 +8,15 @@ own the entity). References are compared as the parents' global ids."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from lockstep.config.entities import Entity
+from lockstep.config.entities import Entity, SyncStatus
 from lockstep.core.plan import FieldChange, PlanItem
-from lockstep.reconcile.compare import Held, Side, compare
+from lockstep.reconcile.compare import Held, Side, WriteBack, compare
 
 
 def entity(**overrides: Any) -> Entity:
@@ -318,7 +319,17 @@ def test_a_record_missing_in_a_system_that_does_not_own_it_is_created_there() ->
     assert found[("G1", "app")].action == "unchanged"
 
 
-def test_a_record_gone_from_its_owner_is_skipped_everywhere_and_never_restored() -> None:
+GONE = "gone from app, which owns it: --apply leaves it here (delete it, or restore it in app)"
+NOT_LINKED = (
+    "not linked: lockstep neither created nor matched it, and app, which owns it, "
+    "does not have it: --apply leaves it here"
+)
+
+
+def test_a_record_gone_from_its_owner_is_extra_elsewhere_and_never_restored() -> None:
+    """A record only in a system that does not own it is a difference (``extra``),
+    which --apply leaves for a person: it may be one that came back after its owner
+    deleted it."""
     found = by_target(
         compare(
             "customer",
@@ -337,11 +348,11 @@ def test_a_record_gone_from_its_owner_is_skipped_everywhere_and_never_restored()
         None,
     )
     crm = found[("G1", "crm")]
-    assert (crm.action, crm.reason, crm.target_key) == ("skip", "not in app, which owns it", "A1")
+    assert (crm.action, crm.reason, crm.target_key) == ("extra", GONE, "A1")
     assert crm.changes == ()
 
 
-def test_a_record_gone_from_salesforce_that_owns_it_is_skipped_in_the_apps_copy() -> None:
+def test_a_record_gone_from_salesforce_that_owns_it_is_extra_in_the_apps_copy() -> None:
     contract = entity(owner="crm", field_owners={})
     found = by_target(
         compare("contract", contract, sides(side("crm", {}), side("app", {"G1": ("7", ACME)})))
@@ -350,8 +361,8 @@ def test_a_record_gone_from_salesforce_that_owns_it_is_skipped_in_the_apps_copy(
     assert found[("G1", "crm")].action == "skip"
     assert found[("G1", "crm")].reason == "gone from crm, which owns it: not restored"
     assert (found[("G1", "app")].action, found[("G1", "app")].reason) == (
-        "skip",
-        "not in crm, which owns it",
+        "extra",
+        "gone from crm, which owns it: --apply leaves it here (delete it, or restore it in crm)",
     )
 
 
@@ -384,25 +395,18 @@ def test_a_record_the_owner_holds_that_was_never_synced_is_created_in_the_others
     assert [i.action for i in found[:-2]] == ["unchanged"] * 3
 
 
-def test_a_record_never_linked_in_a_system_that_owns_nothing_is_skipped() -> None:
+def test_a_record_never_linked_in_a_system_that_owns_nothing_is_extra() -> None:
     found = compare(
         "customer",
         entity(field_owners={}),
         sides(side("app", {"G1": ("1", ACME)}), side("crm", {"G1": ("A1", ACME)}, [("A9", ACME)])),
     )
 
-    assert found[-1] == PlanItem(
-        "customer",
-        "crm",
-        "crm",
-        "A9",
-        "skip",
-        reason="not linked: lockstep neither created nor matched it",
-    )
+    assert found[-1] == PlanItem("customer", "crm", "crm", "A9", "extra", reason=NOT_LINKED)
     assert len(found) == 3
 
 
-def test_a_record_never_linked_in_a_system_owning_only_some_fields_is_skipped() -> None:
+def test_a_record_never_linked_in_a_system_owning_only_some_fields_is_extra() -> None:
     found = compare(
         "customer",
         CUSTOMER,  # crm owns the phone, the app the record
@@ -415,10 +419,111 @@ def test_a_record_never_linked_in_a_system_owning_only_some_fields_is_skipped() 
             "crm",
             "crm",
             "A9",
-            "skip",
-            reason="not linked: lockstep neither created nor matched it",
+            "extra",
+            reason=NOT_LINKED,
         )
     ]
+
+
+def test_a_record_deleted_in_its_owner_that_came_back_elsewhere_is_extra() -> None:
+    app = side("app", {"G1": ("1", ACME)})
+    crm = replace(side("crm", {"G1": ("A1", ACME)}, [("A9", ACME)]), buried=frozenset({"A9"}))
+
+    found = compare("customer", entity(field_owners={}), sides(app, crm))
+
+    assert found[-1] == PlanItem(
+        "customer",
+        "crm",
+        "crm",
+        "A9",
+        "extra",
+        reason="deleted in app, which owns it: --apply leaves it here",
+    )
+
+
+def test_a_record_that_never_reached_its_owner_is_created_there_from_where_it_is() -> None:
+    """seed 000: a Case entered in Salesforce whose creation in the app failed: the
+    ledger links it in crm only, so the app's row is a create from crm (--apply
+    carries it again), and crm's row waits for it."""
+    app = replace(side("app", {}), known=frozenset())
+    crm = replace(side("crm", {"G1": ("A1", ACME)}), known=frozenset({"G1"}))
+
+    found = by_target(compare("customer", entity(field_owners={}), sides(app, crm)))
+
+    assert found[("G1", "app")] == PlanItem(
+        "customer",
+        "crm",
+        "app",
+        "A1",
+        "create",
+        "G1",
+        None,
+        "missing in app: never carried from crm",
+    )
+    assert found[("G1", "crm")] == PlanItem(
+        "customer", "crm", "crm", "A1", "skip", "G1", "A1", "not in app yet (see its create)"
+    )
+
+
+# -- the sync status ----------------------------------------------------------------------
+
+STATUS = SyncStatus(field="sync_status", reason="sync_error")
+
+
+def status_side(
+    system: str, house: Mapping[str, Any], queued: frozenset[str] = frozenset()
+) -> Side:
+    return Side(
+        system,
+        {"G1": Held("A1", ACME, house)},
+        [],
+        NAMES,
+        house=WriteBack(status=STATUS),
+        queued=queued,
+    )
+
+
+@pytest.mark.parametrize(
+    ("house", "changes"),
+    [
+        ({"sync_status": "Success", "sync_error": None}, ()),
+        ({"sync_status": "Success", "sync_error": ""}, ()),
+        ({}, (FieldChange("sync_status", None, "Success"),)),
+        (
+            {"sync_status": "Failed", "sync_error": "INVALID: no subject"},
+            (
+                FieldChange("sync_error", "INVALID: no subject", None),
+                FieldChange("sync_status", "Failed", "Success"),
+            ),
+        ),
+        ({"sync_status": "In Progress"}, (FieldChange("sync_status", "In Progress", "Success"),)),
+    ],
+)
+def test_a_record_that_agrees_is_expected_to_say_success_and_no_reason(
+    house: Mapping[str, Any], changes: tuple[FieldChange, ...]
+) -> None:
+    found = by_target(
+        compare(
+            "customer",
+            entity(field_owners={}),
+            sides(side("app", {"G1": ("1", ACME)}), status_side("crm", house)),
+        )
+    )
+
+    crm = found[("G1", "crm")]
+    assert crm.changes == changes
+    assert crm.action == ("update" if changes else "unchanged")
+    assert crm.reason == ("write-back missing" if changes else "")
+
+
+def test_a_record_with_a_change_in_the_queue_may_say_in_progress() -> None:
+    crm = status_side("crm", {"sync_status": "In Progress"}, queued=frozenset({"A1"}))
+
+    found = by_target(
+        compare("customer", entity(field_owners={}), sides(side("app", {"G1": ("1", ACME)}), crm))
+    )
+
+    assert found[("G1", "crm")].action == "unchanged"
 
 
 # -- references --------------------------------------------------------------------------
