@@ -55,7 +55,8 @@ COMMANDS = {
         "lockstep.cli.reconcile:reconcile",
         "Read every system in full, line each record up across them and compare every "
         "field with its owner's value; diff.csv lists each record and system (create: "
-        "missing, update: differs, skip: not linked or gone from its owner).",
+        "missing, update: differs or lacks its write-back, extra: only in a system that "
+        "does not own it, skip: gone from its owner).",
     ),
     "status": Lazy(
         "lockstep.cli.status:status",

@@ -1,9 +1,11 @@
 """What reconcile finds, decided without I/O: ``compare`` lines up each system's records
 by global id and compares every field with its owner's value (``owner``, or
 ``field_owners`` per field): ``create`` where a system lacks a record an owner holds,
-``update`` where it holds another value than the owner, ``unchanged``, and ``skip`` for
-what is never repaired (gone from the owner, or never linked in a system that does not
-own the entity). References are compared as the parents' global ids."""
+``update`` where it holds another value than the owner (or lacks the write-back sync
+leaves: ids, global id, the sync status), ``unchanged``, ``extra`` for a record only in
+a system that does not own it (a difference never repaired), and ``skip`` for the
+owner's row of a record gone from it. References are compared as the parents' global
+ids."""
 
 from __future__ import annotations
 
