@@ -237,6 +237,7 @@ def test_summary_json_has_the_contract_fields_and_types(tmp_path: Path) -> None:
         "by_entity",
         "api_calls",
         "deferred",
+        "extra",
         "config",
         "reports",
         "notes",
@@ -262,6 +263,7 @@ def test_summary_json_has_the_contract_fields_and_types(tmp_path: Path) -> None:
     assert data["started_at"] == "2026-11-24T01:02:03Z"
     assert data["finished_at"] == "2026-11-24T01:05:10Z"
     assert data["deferred"] == 3
+    assert data["extra"] == 0
     assert data["config"] == "lockstep.yaml"
     assert data["reports"] == str(tmp_path / "r1")  # filled in by the writer
     assert data["notes"] == ["first run"]
