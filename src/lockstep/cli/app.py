@@ -4,6 +4,11 @@ imported only when it is used (``cli.lazy``), so ``lockstep --help`` starts quic
 Errors reach the user as one line on stderr, ``lockstep: error: …``, and an exit code
 from the contract in DESIGN.md (0 done, 1 done with failed records, 2 bad usage or
 config, 3 could not run); never as a traceback.
+
+Ctrl-C (SIGINT) and SIGTERM are handled by ``lockstep.runs.interrupt`` for the whole
+command (the emulator's server handles its own): a run stops at its next step boundary
+and is recorded ``interrupted``; the command prints one line saying so and what resumes
+it, and exits 130 (SIGINT) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
@@ -11,14 +16,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Annotated
 
 import typer
 
 from lockstep import __version__
 from lockstep.cli.lazy import Lazy, LazyGroup
-from lockstep.cli.output import errors_out
+from lockstep.cli.output import errors_out, stopped
 from lockstep.errors import EXIT_CANNOT_RUN, EXIT_USAGE, ConfigError, LockstepError
+from lockstep.runs import interrupt
 
 COMMANDS = {
     "demo": Lazy(
@@ -121,8 +128,16 @@ def command_group() -> Commands:
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script: run a command and exit with its code."""
     command = command_group()
+    name = _command_name(argv)
+    signals: AbstractContextManager[None] = (
+        nullcontext() if name == "emulator" else interrupt.handling()
+    )
     try:
-        result = command.main(args=argv, prog_name="lockstep", standalone_mode=False)
+        with signals:
+            result = command.main(args=argv, prog_name="lockstep", standalone_mode=False)
+    except interrupt.Interrupted as stop:
+        print(stopped(f"lockstep {name}".rstrip(), name, stop), file=sys.stderr, flush=True)
+        sys.exit(stop.exit_code)
     except typer.TyperException as exc:  # click's errors (typer vendors click)
         print(_one_line(exc), file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
@@ -130,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("lockstep: aborted", file=sys.stderr)
         sys.exit(130)
     except ConfigError as exc:
-        errors_out(f"lockstep {_command_name(argv)}".rstrip(), exc.problems)
+        errors_out(f"lockstep {name}".rstrip(), exc.problems)
         sys.exit(exc.exit_code)
     except LockstepError as exc:
         print(f"lockstep: error: {exc}", file=sys.stderr)

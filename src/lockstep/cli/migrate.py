@@ -70,18 +70,28 @@ def _run(
     from lockstep.config.loader import load_config
     from lockstep.migrate.run import Options, run
     from lockstep.reports.progress import Progress, make_progress
+    from lockstep.runs.interrupt import Interrupted
 
     loaded = load_config(config)
     options = Options(mode, tuple(entities) if entities else None, retry_failed, reports)
     progress = Progress() if as_json else make_progress(sys.stderr)
-    summary = run(loaded, options, progress=progress)
+    try:
+        summary = run(loaded, options, progress=progress)
+    except Interrupted as stop:  # the run as far as it got; the line is main's
+        if stop.summary is not None:
+            _result(stop.summary, as_json)
+        raise
+    _result(summary, as_json)
+    if mode != "plan" and summary.counts.failed:
+        return EXIT_FAILED_RECORDS
+    return EXIT_OK
+
+
+def _result(summary: Summary, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(summary.to_json().decode() + "\n")
     else:
         _print(summary)
-    if mode != "plan" and summary.counts.failed:
-        return EXIT_FAILED_RECORDS
-    return EXIT_OK
 
 
 def _print(summary: Summary) -> None:

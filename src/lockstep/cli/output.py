@@ -8,6 +8,17 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from lockstep.reports.summary import Summary
+    from lockstep.runs.interrupt import Interrupted
+
+# What takes up a run a signal stopped, by command.
+RESUMES = {
+    "sync": "the next pass resumes",
+    "migrate": "run `lockstep migrate` again to go on (what was carried is not carried twice)",
+    "relink": "run `lockstep relink` again to finish",
+    "reconcile": "run `lockstep reconcile` again (repairs queued are carried by it or by "
+    "the next sync pass)",
+    "plan": "nothing was written",
+}
 
 
 def say(line: str) -> None:
@@ -84,3 +95,19 @@ def _is_tty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # ValueError: a closed stream
         return False
+
+
+def stopped(prefix: str, command: str, stop: Interrupted) -> str:
+    """The one line a command a signal stopped prints: what stopped it, the run it left
+    ``interrupted`` (if one had started), and what takes it up."""
+    summary = stop.summary
+    hard = stop.hard and summary is not None  # a second signal, in a run's work
+    how = "stopped at once by a second signal" if hard else f"stopped by {stop.signum.name}"
+    resumes = RESUMES.get(command)
+    if summary is None:
+        run = ""
+    elif stop.recorded:
+        run = f"run {summary.run_id} interrupted"
+    else:
+        run = f"run {summary.run_id} stopped, but the ledger could not record it"
+    return f"{prefix}: " + "; ".join(part for part in (how, run, resumes) if part)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from lockstep.cli.options import (
 )
 from lockstep.cli.output import print_run
 from lockstep.errors import EXIT_FAILED_RECORDS, EXIT_OK
+
+if TYPE_CHECKING:
+    from lockstep.reports.summary import Summary
 
 COLUMNS = ("selected", "created", "updated", "unchanged", "skipped", "failed")
 
@@ -42,16 +45,26 @@ def reconcile(
     from lockstep.reconcile.run import Options
     from lockstep.reconcile.run import reconcile as run_reconcile
     from lockstep.reports.progress import Progress, make_progress
+    from lockstep.runs.interrupt import Interrupted
 
     loaded = load_config(config)
     options = Options(tuple(entity) if entity else None, apply, reports, worker)
-    with Progress() if json else make_progress(sys.stderr) as progress:
-        summary = run_reconcile(loaded, options, progress=progress)
-    if json:
-        sys.stdout.write(summary.to_json().decode())
-    else:
-        print_run(summary, COLUMNS, summary.notes)
+    try:
+        with Progress() if json else make_progress(sys.stderr) as progress:
+            summary = run_reconcile(loaded, options, progress=progress)
+    except Interrupted as stop:  # the run as far as it got; the line is main's
+        if stop.summary is not None:
+            _result(stop.summary, json)
+        raise
+    _result(summary, json)
     counts = summary.counts
     if counts.failed or summary.extra or (not apply and (counts.created or counts.updated)):
         return EXIT_FAILED_RECORDS
     return EXIT_OK
+
+
+def _result(summary: Summary, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(summary.to_json().decode())
+    else:
+        print_run(summary, COLUMNS, summary.notes)

@@ -3,8 +3,10 @@
 A thin layer over ``lockstep.sync.run.sync_once`` (one pass) and
 ``lockstep.sync.loop.keep_syncing`` (passes until Ctrl-C or SIGTERM). Results go to
 stdout: the table (``--once``) or one line per pass, or with ``--json`` the summaries
-(one compact JSON line per pass in the loop); notes, the start and stop lines of the
-loop and errors go to stderr when stdout is JSON, else beside the results.
+(one compact JSON line per pass in the loop); notes and the start line of the loop go
+to stderr when stdout is JSON, else beside the results; errors and the line saying a
+signal stopped it go to stderr. A pass a signal stopped is printed as any other, its
+status ``interrupted``; then the command exits 130 (SIGINT) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
     from lockstep.reports.summary import Summary
     from lockstep.sync.run import Options
 
-EXIT_INTERRUPTED = 130  # as a shell reports a process stopped by SIGINT
 DEFAULT_INTERVAL = 60.0  # Capture.interval_seconds' default; used when nothing captures
 
 COLUMNS = ("selected", "created", "updated", "deleted", "unchanged", "failed")
@@ -78,7 +79,8 @@ def sync(
     """Capture every binding's changes into the ledger's queue, then drain the queue
     parents first: each change goes to the other systems by ownership, with conflicts,
     lock rules and write-back. Once with --once; else a pass every --interval seconds
-    until Ctrl-C or SIGTERM, which let the pass in progress finish."""
+    until Ctrl-C or SIGTERM. A signal stops the pass at its next step boundary, ends
+    its run interrupted and exits 130 (SIGINT) or 143 (SIGTERM); the next pass resumes."""
     if once and interval is not None:
         raise typer.BadParameter(
             "it paces the loop; --once runs one pass", param_hint="'--interval'"
@@ -122,22 +124,28 @@ def _import_connectors() -> None:
 
 def _once(loaded: LoadedConfig, options: Options, as_json: bool) -> int:
     from lockstep.reports.progress import Progress, make_progress
+    from lockstep.runs.interrupt import Interrupted
     from lockstep.sync.run import sync_once
 
-    with Progress() if as_json else make_progress(sys.stderr) as progress:
-        summary = sync_once(loaded, options, progress=progress)
-    if as_json:
-        sys.stdout.write(summary.to_json().decode())  # summary.json, byte for byte
-    else:
-        _table(summary)
+    try:
+        with Progress() if as_json else make_progress(sys.stderr) as progress:
+            summary = sync_once(loaded, options, progress=progress)
+    except Interrupted as stop:  # the pass as far as it got; the line is main's
+        if stop.summary is not None:
+            _result(stop.summary, as_json)
+        raise
+    _result(summary, as_json)
     if summary.status == "interrupted":
         _interrupted(summary)
         return EXIT_CANNOT_RUN
     return EXIT_FAILED_RECORDS if summary.counts.failed else EXIT_OK
 
 
-def _table(summary: Summary) -> None:
-    print_run(summary, COLUMNS, summary.notes)
+def _result(summary: Summary, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(summary.to_json().decode())  # summary.json, byte for byte
+    else:
+        print_run(summary, COLUMNS, summary.notes)
 
 
 def _interrupted(summary: Summary) -> None:
@@ -151,7 +159,8 @@ def _interrupted(summary: Summary) -> None:
 
 def _loop(loaded: LoadedConfig, options: Options, as_json: bool, interval: float) -> int:
     from lockstep.reports.progress import Progress
-    from lockstep.sync.loop import SignalStop, keep_syncing, stop_on_signals
+    from lockstep.runs import interrupt
+    from lockstep.sync.loop import AskedStop, keep_syncing
     from lockstep.sync.run import sync_once
 
     def aside(line: str) -> None:  # beside the results, or out of the way of JSON
@@ -174,11 +183,9 @@ def _loop(loaded: LoadedConfig, options: Options, as_json: bool, interval: float
         )
 
     which = ", ".join(options.entities) if options.entities else "every entity"
-    aside(
-        f"lockstep sync: a pass every {interval:g} s ({which}); "
-        "Ctrl-C or SIGTERM stops it after the pass in progress"
-    )
-    with stop_on_signals(SignalStop()) as stop:
+    aside(f"lockstep sync: a pass every {interval:g} s ({which}); Ctrl-C or SIGTERM stops it")
+    stop = AskedStop()
+    with interrupt.deferring():
         try:
             passes = keep_syncing(
                 lambda: sync_once(loaded, options, progress=Progress()),
@@ -187,17 +194,19 @@ def _loop(loaded: LoadedConfig, options: Options, as_json: bool, interval: float
                 on_pass=on_pass,
                 on_failure=on_failure,
             )
-        except KeyboardInterrupt:
-            print(
-                "lockstep sync: stopped at once by a second signal; "
-                "the next pass takes up what was in flight",
-                file=sys.stderr,
-                flush=True,
-            )
-            return EXIT_INTERRUPTED
+        except interrupt.Interrupted as stopped:  # in a pass; the line is main's
+            if stopped.summary is not None:
+                on_pass(stopped.summary)
+            raise
+        asked = interrupt.asked()
+    assert asked is not None  # the loop ends only when a stop is asked
     noun = "pass" if passes == 1 else "passes"
-    aside(f"lockstep sync: stopped by {stop.reason} after {passes:,} {noun}")
-    return EXIT_OK
+    print(
+        f"lockstep sync: stopped by {asked.name} after {passes:,} {noun}; the next pass resumes",
+        file=sys.stderr,
+        flush=True,
+    )
+    return 128 + int(asked)
 
 
 def _pass_line(summary: Summary) -> str:

@@ -4,6 +4,11 @@ For each entity, its owner is the source and every other binding a target. A run
 connects to every system first (exit 3 before anything is recorded if one is down),
 records itself in the ledger, reads both sides, plans, and (unless it is a plan)
 applies; every run writes ``reports/<run-id>/``.
+
+Ctrl-C or SIGTERM ends the run ``interrupted`` between entities, between targets, or
+between reading and writing (``lockstep.runs.interrupt.checkpoint``): a target's writes,
+once begun, are carried out and recorded. Running the same command again goes on: what
+was carried is linked in the ledger and is not carried twice.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from lockstep.migrate.retry import in_list
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
+from lockstep.runs import interrupt
 from lockstep.runs.connect import Open
 from lockstep.runs.lifecycle import Session, running
 from lockstep.runs.scope import Step, chosen_steps
@@ -155,6 +161,7 @@ class _Run:
 
     def go(self) -> None:
         for step in self.steps:
+            interrupt.checkpoint()
             self._entity(step, self.session.run_id, self.session.report)
 
     # -- one entity --------------------------------------------------------------------
@@ -182,6 +189,7 @@ class _Run:
         self.progress.close(name)
         for target in entity.bindings:
             if target != source:
+                interrupt.checkpoint()
                 self._target(step, entity, source, target, sources, run_id, report, counts)
 
     def _retry_filter(self, entity: str, *, binding_key: str, system: Any) -> str | None:
@@ -263,6 +271,7 @@ class _Run:
                 report.diff(item)
             return
         writes = sum(i.action in ("create", "update", "link") for i in items)
+        interrupt.checkpoint()  # read and planned; nothing written yet
         self.progress.open(name, writes, f"writing {target}")
         execute(
             Target(

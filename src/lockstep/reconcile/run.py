@@ -14,6 +14,11 @@ in ``processed.csv`` and ``exceptions.csv``, and in the summary's notes.
 
 Every system must be reachable: a reconcile that cannot read one side proves nothing
 (exit 3 before anything is recorded).
+
+Ctrl-C or SIGTERM ends the run ``interrupted`` between systems read, between entities,
+or in the repairs' drain at its step boundaries (``lockstep.runs.interrupt``): an
+entity's repairs, once queued, are all queued; what the drain did not carry waits in
+the queue for the next sync pass or reconcile.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from lockstep.reconcile.compare import Held, Side, WriteBack, compare
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
+from lockstep.runs import interrupt
 from lockstep.runs.connect import Open
 from lockstep.runs.lifecycle import running
 from lockstep.runs.scope import chosen_steps
@@ -74,6 +80,7 @@ def reconcile(
     with running(loaded, "reconcile", steps, reports=options.reports, connect=connect) as session:
         found = {s.entity: session.tally(s.entity) for s in steps}
         repaired: dict[str, Tally] = {s.entity: Tally() for s in steps}
+        worker = options.worker or socket.gethostname()
         if options.apply:
 
             def last_word() -> None:  # what failed is what the repairs could not do
@@ -81,7 +88,9 @@ def reconcile(
                     tally.values["failed"] = repaired[name].values["failed"]
 
             session.on_close(last_word)
+            session.give_back_claims(worker)
         for step in steps:
+            interrupt.checkpoint()
             session.extra += _entity(
                 step.entity,
                 loaded,
@@ -100,7 +109,6 @@ def reconcile(
                 "delete there or restore in the owner"
             )
         if options.apply:
-            worker = options.worker or socket.gethostname()
             drain = Drain(
                 config,
                 session.ledger,
@@ -111,6 +119,7 @@ def reconcile(
                 repaired,
             )
             for step in steps:
+                interrupt.checkpoint()
                 drain.entity(step.entity)
             session.notes.append(_repairs(repaired, drain.waiting))
     return session.summary
@@ -132,6 +141,7 @@ def _entity(
     entity = config.entities[name]
     read: dict[str, list[SideRecord]] = {}
     for system, binding in entity.bindings.items():
+        interrupt.checkpoint()
         label = f"{name} ({system})"
         progress.open(label, None, "reading")
         read[system] = read_side(

@@ -4,5 +4,6 @@
 - ``select``: reading one side of a binding, mapped to canonical values;
 - ``paths``: where the ledger and the reports are;
 - ``connect``: the systems a run needs, connected and checked;
-- ``lifecycle``: a run from its first connection to its last report line.
+- ``lifecycle``: a run from its first connection to its last report line;
+- ``interrupt``: Ctrl-C and SIGTERM, taken up at the work's step boundaries.
 """

@@ -1,7 +1,8 @@
 """Capture: read one binding's changes after its cursor into the ledger's queue.
 
 Each page of changes and the cursor after it are stored in one ledger transaction,
-so a crash between pages neither loses nor repeats a change. What is queued is the
+so a crash between pages neither loses nor repeats a change, and a stop asked by a
+signal ends capture only between pages (``after_capture_page``). What is queued is the
 record as the change read it, in canonical form (``payload``): lockstep never reads a
 changed record a second time to learn what changed. Beside it goes what lockstep had
 agreed with the origin for the record when the change was read (``seen_print``), so
@@ -30,6 +31,7 @@ from lockstep.ledger.rows import QueueEntry
 from lockstep.mapping.payload import pack
 from lockstep.mapping.record import Reader
 from lockstep.runs.select import housekeeping_fields, key_field, mapped_fields
+from lockstep.sync.killpoints import killpoint
 
 PAGE = 2_000
 
@@ -97,11 +99,13 @@ def capture(
             _entry(source, c, house, gid := known.get(c.native_id), seen.get(gid or ""))
             for c in batch.changes
         ]
+        killpoint(f"after_capture_read:{source.system}")
         with ledger.transaction() as conn:
             ledger.enqueue(entries, conn=conn)
             if batch.cursor is not None and batch.cursor != cursor:
                 ledger.save_cursor(source.system, obj, batch.cursor, conn=conn)
         queued += len(entries)
+        killpoint(f"after_capture_page:{source.system}")  # a stop asked may end it here
         if on_page is not None and entries:
             on_page(len(entries))
         if not batch.more or not batch.changes:

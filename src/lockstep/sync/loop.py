@@ -1,9 +1,11 @@
 """Keep syncing: a pass, a pause, another pass, until someone asks it to stop.
 
-A stop request (Ctrl-C, SIGTERM) never cuts a pass short: the pass in progress ends
-as it would have, and no other starts. Passes start ``interval`` seconds apart (at
-once when a pass took longer). A system that is down is not a failure of the pass:
-``sync_once`` notes it, goes on without it and ends ``interrupted``. A pass that
+A stop request (Ctrl-C, SIGTERM: ``lockstep.runs.interrupt``) ends the pass in
+progress at its next step boundary, as ``interrupted`` (its ``Interrupted`` ends the
+loop too), or the pause between two passes; no other pass starts. Passes start
+``interval`` seconds apart (at once when a pass took longer). A system that is down
+is not a failure of the pass: ``sync_once`` notes it, goes on without it and ends
+``interrupted``. A pass that
 fails as a whole for a reason that may pass (``Transient``: a system unreachable, a
 session that keeps expiring) is reported and the next pass tries again, after a
 jittered pause (``failure_pause``: several workers that failed together do not come
@@ -13,21 +15,19 @@ ends the loop with exit 3, since every later pass would fail the same way until 
 person acts; so does any failure of the first pass: what stops the loop from
 starting should be seen at once.
 
-``SignalStop`` is the stop request the command uses; a ``threading.Event`` does too.
+``AskedStop`` is the stop request the command uses; a ``threading.Event`` does too.
 """
 
 from __future__ import annotations
 
 import random
-import signal
 import time
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Callable, Collection
 from typing import Protocol, TypeVar
 
 from lockstep.config.models import Config
 from lockstep.errors import Transient
+from lockstep.runs import interrupt
 
 T = TypeVar("T")
 
@@ -104,56 +104,19 @@ def capture_interval(config: Config, entities: Collection[str] | None = None) ->
     return min(intervals, default=None)
 
 
-class SignalStop:
-    """A stop request a signal handler may set: a flag, no lock (a handler that took
-    a lock the interrupted code holds would wait for ever). ``wait`` sleeps in short
-    slices, so a signal is noticed within ``slice_seconds``."""
+class AskedStop:
+    """The stop the process's signals ask for (``lockstep.runs.interrupt``; the loop
+    runs ``interrupt.deferring``, so the first signal asks and the second stops at
+    once)."""
 
-    def __init__(
-        self,
-        *,
-        slice_seconds: float = 0.1,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.reason: str | None = None  # what asked for the stop, such as "SIGINT"
-        self._slice = slice_seconds
-        self._sleep = sleep
-        self._clock = clock
-
-    def set(self, reason: str = "stop") -> None:
-        if self.reason is None:
-            self.reason = reason
+    @property
+    def reason(self) -> str | None:
+        """The signal that asked for the stop, such as ``"SIGINT"``."""
+        asked = interrupt.asked()
+        return None if asked is None else asked.name
 
     def is_set(self) -> bool:
-        return self.reason is not None
+        return interrupt.asked() is not None
 
     def wait(self, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else self._clock() + timeout
-        while self.reason is None:
-            left = self._slice if deadline is None else deadline - self._clock()
-            if left <= 0:
-                break
-            self._sleep(min(left, self._slice))
-        return self.is_set()
-
-
-@contextmanager
-def stop_on_signals(
-    stop: SignalStop, signals: Collection[signal.Signals] = (signal.SIGINT, signal.SIGTERM)
-) -> Iterator[SignalStop]:
-    """While inside, the first of ``signals`` sets ``stop``; a second one raises
-    ``KeyboardInterrupt`` (stop now, whatever is in progress). The handlers in place
-    before are put back on the way out. Main thread only, as ``signal.signal`` is."""
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set(signal.Signals(signum).name)
-
-    previous = {s: signal.signal(s, handle) for s in signals}
-    try:
-        yield stop
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        return interrupt.wait(timeout)

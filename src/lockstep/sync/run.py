@@ -9,6 +9,13 @@ the queue, then drain the queue entity by entity,
 parents first. A system that fails while its changes are read is noted, the others
 go on, and the run ends ``interrupted``: its changes wait in that system's change
 log, behind the ledger's cursor.
+
+Ctrl-C or SIGTERM ends the pass at its next step boundary (``lockstep.runs.interrupt``:
+between capture pages and bindings, between claimed batches and entities, once a
+system's writes are recorded; see ``killpoints.STOPS``), and the run ``interrupted``.
+What it had claimed and not finished is put back in the queue as it closes, for the
+next pass of any worker; what it had captured waits in the queue, what it had not
+behind the cursors.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from lockstep.mapping.record import compile_reader
 from lockstep.reports.progress import Progress
 from lockstep.reports.retention import prune_reports
 from lockstep.reports.summary import Summary
+from lockstep.runs import interrupt
 from lockstep.runs.connect import Open
 from lockstep.runs.lifecycle import running
 from lockstep.runs.scope import chosen_steps
@@ -117,16 +125,20 @@ def sync_once(
             session.deferred = drain.waiting
 
         session.on_close(last_word)
+        session.give_back_claims(worker)
         for source in sources:
+            interrupt.checkpoint()
             if source.system in session.down:
                 continue
             connector = connectors[source.system]
             if not _capture(source, connector, ledger, progress, notes, options.repair_capture):
                 session.status = "interrupted"
         for step in steps:
+            interrupt.checkpoint()
             progress.open(step.entity, None, "applying")
             drain.entity(step.entity)
             progress.close(step.entity)
+        interrupt.checkpoint()
         for system, failure in drain.stopped_by.items():
             session.status = "interrupted"
             notes.append(f"{system} refused the writes ({failure.message}); its changes wait")

@@ -23,6 +23,8 @@ from lockstep.connectors.base import CallCounter, Connector
 from lockstep.errors import LockstepError, Transient, Unreachable
 from lockstep.ledger import Ledger
 from lockstep.reports.progress import Progress
+from lockstep.runs import interrupt
+from lockstep.runs.interrupt import Interrupted
 from lockstep.runs.lifecycle import running
 from lockstep.runs.paths import resolve_paths
 from lockstep.runs.scope import chosen_steps
@@ -106,17 +108,16 @@ def test_a_run_that_returns_is_done_with_its_report_finished(loaded: LoadedConfi
     assert systems.all_closed()
 
 
-@pytest.mark.parametrize("raised", [RuntimeError("boom"), KeyboardInterrupt()])
 def test_a_run_that_raises_fails_and_keeps_its_report_as_far_as_it_got(
-    loaded: LoadedConfig, raised: BaseException
+    loaded: LoadedConfig,
 ) -> None:
     systems, notes = Systems(), Notes()
     steps = chosen_steps(loaded.config, None)
     with (
-        pytest.raises(type(raised)),
+        pytest.raises(RuntimeError),
         running(loaded, "sync", steps, connect=systems, progress=notes) as session,
     ):
-        raise raised
+        raise RuntimeError("boom")
     summary = session.summary
     assert summary.status == "failed"
     assert not (Path(summary.reports) / "summary.json").exists()
@@ -124,6 +125,77 @@ def test_a_run_that_raises_fails_and_keeps_its_report_as_far_as_it_got(
     assert stored(loaded, summary.run_id) == "failed"
     assert notes.lines == [f"run {summary.run_id} failed; reports so far in {summary.reports}"]
     assert systems.all_closed()
+
+
+@pytest.mark.parametrize("stop", ["checkpoint", "KeyboardInterrupt"])
+def test_a_run_a_signal_stops_ends_interrupted_with_its_reports(
+    loaded: LoadedConfig, stop: str
+) -> None:
+    """Ctrl-C where lockstep handles it (a checkpoint after the first signal), and a
+    ``KeyboardInterrupt`` where it does not: both end the run interrupted, its reports
+    written as for any other end."""
+    systems, notes = Systems(), Notes()
+    steps = chosen_steps(loaded.config, None)
+    raised: type[BaseException] = Interrupted if stop == "checkpoint" else KeyboardInterrupt
+    with (
+        pytest.raises(raised) as caught,
+        running(loaded, "sync", steps, connect=systems, progress=notes) as session,
+    ):
+        session.tally("company").add("selected", 3)
+        if stop == "checkpoint":
+            signal.raise_signal(signal.SIGINT)  # asks; the work goes on to a checkpoint
+            interrupt.checkpoint()
+        raise KeyboardInterrupt
+    summary = session.summary
+    assert summary.status == "interrupted"
+    written = json.loads((Path(summary.reports) / "summary.json").read_text())
+    assert (written["status"], written["counts"]["selected"]) == ("interrupted", 3)
+    assert stored(loaded, summary.run_id) == "interrupted"
+    assert notes.lines == []  # the command says it, in one line
+    assert systems.all_closed()
+    if isinstance(caught.value, Interrupted):
+        assert caught.value.summary == summary and caught.value.recorded
+
+
+def test_a_signal_while_connecting_starts_no_run(loaded: LoadedConfig) -> None:
+    def prepare(ledger: Ledger, down: Mapping[str, Transient]) -> list[str]:
+        signal.raise_signal(signal.SIGTERM)
+        return []
+
+    steps = chosen_steps(loaded.config, None)
+    systems = Systems()
+    with (
+        pytest.raises(Interrupted) as caught,
+        running(loaded, "sync", steps, connect=systems, prepare=prepare),
+    ):
+        raise AssertionError("the work never starts")
+    assert (caught.value.exit_code, caught.value.summary) == (143, None)
+    ledger = Ledger.open(resolve_paths(loaded)[0])
+    assert ledger.last_run("sync", status=None) is None
+    ledger.close()
+    assert systems.all_closed()
+
+
+def test_a_second_signal_inside_a_ledger_transaction_stops_at_once_and_is_recorded(
+    loaded: LoadedConfig,
+) -> None:
+    """The second signal lands between a statement and its commit: the transaction is
+    undone, and the run is still recorded interrupted."""
+    steps = chosen_steps(loaded.config, None)
+    with (
+        pytest.raises(Interrupted) as caught,
+        running(loaded, "sync", steps, connect=Systems()) as session,
+    ):
+        signal.raise_signal(signal.SIGINT)
+        with session.ledger.transaction() as conn:
+            session.ledger.link_many("company", "ams", [("g-1", "1")], conn=conn)
+            signal.raise_signal(signal.SIGINT)
+            raise AssertionError("not stopped at once")
+    assert caught.value.hard and caught.value.recorded
+    assert stored(loaded, session.run_id) == "interrupted"
+    ledger = Ledger.open(resolve_paths(loaded)[0])
+    assert ledger.global_ids("company", "ams", ["1"]) == {}
+    ledger.close()
 
 
 def test_what_the_flow_names_ends_a_run_interrupted(loaded: LoadedConfig) -> None:
@@ -191,19 +263,25 @@ STOPPED_BY_SIGTERM = textwrap.dedent(
     sys.path.insert(0, {here!r})
     from test_lifecycle import Systems
     from lockstep.config.loader import load_config
+    from lockstep.runs import interrupt
     from lockstep.runs.lifecycle import running
     from lockstep.runs.scope import chosen_steps
 
     loaded = load_config({config!r}, environ={{"SF_CLIENT_SECRET": "s"}})
     steps = chosen_steps(loaded.config, None)
-    with running(loaded, "sync", steps, connect=Systems()) as session:
-        Path({started!r}).write_text(session.run_id)
-        time.sleep(60)
+    try:
+        with running(loaded, "sync", steps, connect=Systems()) as session:
+            Path({started!r}).write_text(session.run_id)
+            for _ in range(600):
+                time.sleep(0.1)
+                interrupt.checkpoint()
+    except interrupt.Interrupted as stop:
+        sys.exit(stop.exit_code)
     """
 )
 
 
-def test_sigterm_ends_the_run_interrupted_then_the_process_as_sigterm_does(
+def test_sigterm_ends_the_run_interrupted_at_its_next_checkpoint(
     loaded: LoadedConfig, tmp_path: Path
 ) -> None:
     started = tmp_path / "started"
@@ -220,7 +298,7 @@ def test_sigterm_ends_the_run_interrupted_then_the_process_as_sigterm_does(
             assert time.monotonic() < deadline
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == -signal.SIGTERM
+        assert process.wait(30) == 143, errors.read_text()
     finally:
         if process.poll() is None:
             process.kill()
@@ -228,5 +306,5 @@ def test_sigterm_ends_the_run_interrupted_then_the_process_as_sigterm_does(
     run_id = started.read_text()
     assert stored(loaded, run_id) == "interrupted"
     reports = resolve_paths(loaded)[1] / run_id
-    assert (reports / "processed.csv").exists()
-    assert not (reports / "summary.json").exists()
+    assert json.loads((reports / "summary.json").read_text())["status"] == "interrupted"
+    assert errors.read_text() == ""

@@ -1,9 +1,8 @@
-"""The sync loop: pacing, stopping after the pass in progress, transient failures, and
-the signal-driven stop request."""
+"""The sync loop: pacing, stopping when asked, transient failures, and the stop request
+the process's signals make (``lockstep.runs.interrupt``)."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import threading
@@ -13,13 +12,9 @@ import pytest
 
 from lockstep.config.loader import load_config
 from lockstep.errors import AuthFailed, Transient, Unreachable
-from lockstep.sync.loop import (
-    SignalStop,
-    capture_interval,
-    failure_pause,
-    keep_syncing,
-    stop_on_signals,
-)
+from lockstep.runs import interrupt
+from lockstep.runs.interrupt import Interrupted
+from lockstep.sync.loop import AskedStop, capture_interval, failure_pause, keep_syncing
 
 
 class Clock:
@@ -160,36 +155,32 @@ def test_a_stop_asked_for_before_the_first_pass_runs_none() -> None:
     assert keep_syncing(_never, stop, 1.0, on_pass=lambda _: None, on_failure=_no_failure) == 0
 
 
-def test_signal_stop_waits_in_slices_until_set_or_timeout() -> None:
-    clock = Clock()
-    stop = SignalStop(slice_seconds=0.5, sleep=clock.sleep, clock=clock)
+def test_the_first_signal_ends_the_loop_at_its_pause_and_the_second_stops_a_pass() -> None:
+    stop = AskedStop()
+    passes: list[int] = []
 
-    assert stop.wait(2.0) is False
-    assert clock.now == 2.0
+    def pass_once() -> int:
+        passes.append(1)
+        if len(passes) == 2:
+            signal.raise_signal(signal.SIGINT)  # during the second pass: it ends
+        return len(passes)
 
-    def sleep_then_set(seconds: float) -> None:
-        clock.sleep(seconds)
-        stop.set("SIGTERM")
-
-    stop = SignalStop(slice_seconds=0.5, sleep=sleep_then_set, clock=clock)
-    assert stop.wait(60.0) is True
-    assert clock.now == 2.5
-    assert stop.reason == "SIGTERM"
-    stop.set("SIGINT")
-    assert stop.reason == "SIGTERM"  # the first reason stays
-
-
-def test_the_first_signal_asks_for_a_stop_and_the_second_interrupts() -> None:
-    before = signal.getsignal(signal.SIGINT)
-    stop = SignalStop()
-    with stop_on_signals(stop):
-        os.kill(os.getpid(), signal.SIGINT)
-        assert stop.wait(5.0)
+    with interrupt.deferring():
+        assert (
+            keep_syncing(pass_once, stop, 60.0, on_pass=lambda _: None, on_failure=_no_failure) == 2
+        )
         assert stop.reason == "SIGINT"
-        with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGTERM)
-            stop.wait(5.0)  # the handler runs here at the latest
-    assert signal.getsignal(signal.SIGINT) is before
+
+        def second() -> int:
+            signal.raise_signal(signal.SIGTERM)
+            raise AssertionError("not stopped at once")
+
+        with pytest.raises(Interrupted) as at_once:
+            keep_syncing(
+                second, threading.Event(), 1.0, on_pass=lambda _: None, on_failure=_no_failure
+            )
+    assert at_once.value.hard
+    assert stop.reason is None  # cleared on the way out
 
 
 def test_the_default_interval_is_the_shortest_among_capturing_bindings(tmp_path: Path) -> None:
