@@ -1,6 +1,7 @@
 """Where a drained change ends up: the report's rows, the run's counts, and, in one
 ledger transaction, the queue's states, the exception rows and what the changes'
-origins hold now.
+origins hold now; and, for a record a change was carried of, the end of its earlier
+failures (``Ledger.settle``: its failed changes superseded, its exceptions closed).
 
 One transaction, because a later pass reads them together: a change whose outcome
 was not recorded is taken up again after a crash, and must not meet a fingerprint
@@ -20,7 +21,7 @@ from lockstep.config.entities import Entity
 from lockstep.core.counts import Tally
 from lockstep.core.plan import Action, FieldChange, Outcome, PlanItem
 from lockstep.errors import Terminal
-from lockstep.ledger import ExceptionEntry, Ledger
+from lockstep.ledger import ExceptionEntry, Ledger, Record
 from lockstep.mapping.ownership import owner_of
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.killpoints import killpoint
@@ -29,6 +30,10 @@ from lockstep.sync.work import Work
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 RNG = random.Random()  # the jitter's source; tests put a seeded one here
+SYNCED = "synced: a later change of the record was carried"
+#: A conflict is recorded for information: the owner's value was kept, and the
+#: systems agree on it; nobody needs to act (``docs/sync.md``).
+INFORMATIONAL = "informational: the owner's value was kept"
 COUNTED: dict[str, str] = {
     "create": "created",
     "update": "updated",
@@ -101,14 +106,17 @@ class Outcomes:
             f"and has {change.before!r} (owner_wins: {owner}'s value is kept)"
         )
         self.report.exception(self.name, w.key, w.origin, "CONFLICT", message)
-        self.ledger.record_exceptions(
-            self.run_id, [ExceptionEntry(self.name, w.origin, w.key, "CONFLICT", message)]
+        entry = ExceptionEntry(
+            self.name, w.origin, w.key, "CONFLICT", message, global_id=w.gid, seq=w.item.id
         )
+        self.ledger.record_exceptions(self.run_id, [entry], closed_as=INFORMATIONAL)
 
     def finish(self, works: Sequence[Work], held: Held) -> None:
         """Record, all in one ledger transaction, each change's queue item ``done``, back
         in the queue to wait (a failure that may pass), or ``failed`` with an exception
-        row, and what the changes' origins hold now (``held``); then report them."""
+        row, and what the changes' origins hold now (``held``); the earlier failures of
+        the records a change was carried of ended (superseded, their exceptions closed
+        by this run); then report them."""
         killpoint("before_finish")
         end = ending(self.name, works, self.ledger.now())
         with self.ledger.transaction() as conn:
@@ -125,6 +133,8 @@ class Outcomes:
                 self.ledger.mark_refused_many(self.name, origin, refused, conn=conn)
             for origin, applied in held.applied.items():
                 self.ledger.mark_applied(self.name, origin, applied, conn=conn)
+            synced = [_record(w) for w in works if _synced(w, self.entity.owner)]
+            self.ledger.settle(self.name, synced, run_id=self.run_id, resolution=SYNCED, conn=conn)
         killpoint("after_finish")
         for w in works:
             failure = w.failure
@@ -197,10 +207,30 @@ def ending(
             continue
         failed.append(Failed(w.item.id, error, failure.code, None))
         entry = ExceptionEntry(
-            name, failure.system, w.key, failure.code, failure.message, failure.job_id
+            name,
+            failure.system,
+            w.key,
+            failure.code,
+            failure.message,
+            failure.job_id,
+            global_id=w.gid,
+            seq=w.item.id,
         )
         exceptions.append(entry)
     return Ending(tuple(done), tuple(failed), tuple(exceptions))
+
+
+def _synced(w: Work, owner: str) -> bool:
+    """Whether ``w`` is a change carried (an upsert, or a delete in the ``owner``), not
+    an echo nor settled without a decision: its record's earlier failures end with it."""
+    if w.item.kind == "delete" and w.origin != owner:
+        return False  # only unlinked there: the record lives on elsewhere
+    return w.failure is None and not w.echo and not w.settled and w.gid is not None
+
+
+def _record(w: Work) -> Record:
+    natives = {**w.natives, w.origin: w.key}
+    return Record(w.gid, tuple(sorted(natives.items())), w.item.id)
 
 
 def retry_delay(
