@@ -27,9 +27,11 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, update
 
 from lockstep.ledger.base import LedgerBase, among, chunks
+from lockstep.ledger.rows import ExceptionEntry
 from lockstep.ledger.tables import exceptions, queue, xrefs
 
 FAILED = ("failed", "dead")
+FAILED_AGAIN = "failed again: the run that closed it has the newer row"
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,32 @@ class FailureStore(LedgerBase):
             records = [Record(g, tuple(sorted(n)), latest[g]) for g, n in natives.items()]
             self._close(c, entity, records, run_id, "superseded: a later change was carried")
         return Redriven(tuple(resent), tuple(superseded))
+
+    def failed_again(
+        self,
+        entity: str,
+        entries: Iterable[ExceptionEntry],
+        *,
+        run_id: str | None,
+        conn: Connection | None = None,
+    ) -> int:
+        """Close the open exceptions of the queue items ``entries`` name (a change
+        re-driven that failed again), lest one change pile up a row per attempt: the
+        new rows take their place. How many."""
+        seqs = sorted({e.seq for e in entries if e.seq is not None})
+        closed = 0
+        with self._write(conn) as c:
+            for chunk in chunks(seqs):
+                closed += c.execute(
+                    update(exceptions)
+                    .where(
+                        exceptions.c.entity == entity,
+                        exceptions.c.resolved_at.is_(None),
+                        among(exceptions.c.seq, chunk, c),
+                    )
+                    .values(resolved_at=self.now(), resolved_by=run_id, resolution=FAILED_AGAIN)
+                ).rowcount
+        return closed
 
     def record_failures(
         self, entity: str, record: Record, *, conn: Connection | None = None
@@ -265,7 +293,9 @@ def _record_ids(
         linked: dict[str, str] = {}
         for chunk in chunks(natives):
             stmt = select(xrefs.c.native_id, xrefs.c.global_id).where(
-                xrefs.c.entity == entity, xrefs.c.system == system, among(xrefs.c.native_id, chunk, c)
+                xrefs.c.entity == entity,
+                xrefs.c.system == system,
+                among(xrefs.c.native_id, chunk, c),
             )
             linked.update({str(n): str(g) for n, g in c.execute(stmt)})
         for id_, (origin, native, gid) in failed.items():

@@ -127,9 +127,7 @@ class RunStore(LedgerBase):
             if closed_as is None
             else {"resolved_at": now, "resolved_by": run_id, "resolution": closed_as}
         )
-        values = [
-            {**row.__dict__, "run_id": run_id, "created_at": now, **closed} for row in rows
-        ]
+        values = [{**row.__dict__, "run_id": run_id, "created_at": now, **closed} for row in rows]
         with self._write(conn) as c:
             for chunk in chunks(values, 5_000):
                 c.execute(exceptions.insert(), chunk)

@@ -13,7 +13,7 @@ back into their origin, and the changes carried after (see ``drain._Batch.run``)
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -119,14 +119,19 @@ class Outcomes:
         by this run); then report them."""
         killpoint("before_finish")
         end = ending(self.name, works, self.ledger.now())
+        dead: set[int] = set()  # out of attempts: it waits for a person now
         with self.ledger.transaction() as conn:
             for failed in end.failed:
-                self.ledger.fail(
+                state = self.ledger.fail(
                     failed.id, failed.error, retry_at=failed.retry_at, code=failed.code, conn=conn
                 )
+                if state == "dead":
+                    dead.add(failed.id)
             killpoint("mid_finish")
             self.ledger.complete(end.done, conn=conn)
-            self.ledger.record_exceptions(self.run_id, end.exceptions, conn=conn)
+            entries = [*end.exceptions, *gave_up(self.name, works, dead)]
+            self.ledger.failed_again(self.name, entries, run_id=self.run_id, conn=conn)
+            self.ledger.record_exceptions(self.run_id, entries, conn=conn)
             for origin, agreed in held.agreed.items():
                 self.ledger.mark_synced_many(self.name, origin, agreed, conn=conn)
             for origin, refused in held.refused.items():
@@ -140,13 +145,14 @@ class Outcomes:
             failure = w.failure
             if failure is None:
                 continue
-            if failure.transient:
+            if failure.transient and w.item.id not in dead:
                 self.waiting += 1
                 self.tally.add("skipped")
                 continue
             self.tally.add("failed")
+            message = failure.message if w.item.id not in dead else _given_up(w, failure.message)
             self.report.exception(
-                self.name, w.key, failure.system, failure.code, failure.message, failure.job_id
+                self.name, w.key, failure.system, failure.code, message, failure.job_id
             )
 
 
@@ -218,6 +224,29 @@ def ending(
         )
         exceptions.append(entry)
     return Ending(tuple(done), tuple(failed), tuple(exceptions))
+
+
+def gave_up(name: str, works: Sequence[Work], dead: Collection[int]) -> list[ExceptionEntry]:
+    """Exception rows for the changes of ``works`` that failed in a way that may pass
+    once too often (``dead``): they wait for a person now, as a refused one does."""
+    return [
+        ExceptionEntry(
+            name,
+            f.system,
+            w.key,
+            f.code,
+            _given_up(w, f.message),
+            f.job_id,
+            global_id=w.gid,
+            seq=w.item.id,
+        )
+        for w in works
+        if w.item.id in dead and (f := w.failure) is not None
+    ]
+
+
+def _given_up(w: Work, message: str) -> str:
+    return f"given up after {w.item.attempts + 1} attempts: {message}"
 
 
 def _synced(w: Work, owner: str) -> bool:

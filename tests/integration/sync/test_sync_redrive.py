@@ -8,15 +8,19 @@ record, Salesforce is where Cases are entered, and ``subject`` is required.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from lockstep_emulator.admin_client import AdminClient
 from lockstep_emulator.client import EmulatorInfo
 from simple_salesforce.api import Salesforce
 
 from lockstep.control import read_status
 from lockstep.ledger import Ledger
+from lockstep.ledger.queue import DEFAULT_MAX_ATTEMPTS
+from lockstep.ledger.tables import queue
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.sync.run import Options, sync_once
@@ -30,7 +34,7 @@ from tests.support.case_world import (
 )
 from tests.support.emulators import OrgSpec
 from tests.support.looks import soql
-from tests.support.sync_world import WORKER, World
+from tests.support.sync_world import DOWN, WORKER, World, down_after_connecting
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +43,19 @@ def org_spec() -> OrgSpec:
 
 
 @pytest.fixture
-def cases(tmp_path: Path, sqlite_url: str, org: EmulatorInfo, sf: Salesforce, admin: AdminClient) -> World:
+def cases(
+    tmp_path: Path, sqlite_url: str, org: EmulatorInfo, sf: Salesforce, admin: AdminClient
+) -> World:
     return start_cases(World(tmp_path, sqlite_url, org, sf, admin))
 
 
 def the_case(world: World, case_id: str) -> dict[str, object]:
     (found,) = soql(world.sf, f"SELECT {CASE_FIELDS} FROM Case WHERE Id = '{case_id}'")
     return found
+
+
+def go_down(world: World) -> Callable[[], None]:
+    return lambda: world.admin.set_faults([DOWN])
 
 
 def retry_failed(world: World) -> Summary:
@@ -62,8 +72,12 @@ def test_a_failure_repaired_by_a_later_change_is_never_resent(cases: World) -> N
     failed = cases.sync()
     assert failed.counts.failed == 1, failed.as_dict()
     assert the_case(cases, case_id)["Sync_Status__c"] == "Failed"
-    ((system, _, code),) = open_exceptions(cases)
+    ((_, _, code),) = open_exceptions(cases)
     assert code == "INVALID"
+    # the read-back of the "Failed" written into the Case is an echo, not a new failure
+    echo = cases.sync()
+    assert echo.counts.failed == 0 and echo.counts.unchanged == 1, echo.as_dict()
+    assert len(open_exceptions(cases)) == 1 and len(failed_items(cases)) == 1
 
     cases.sf.Case.update(case_id, {"Subject": "Printer on fire"})
     fixed = cases.sync()
@@ -135,3 +149,51 @@ def test_retry_failed_resends_a_failure_nothing_superseded(cases: World) -> None
     with Ledger.open(cases.ledger_url) as ledger:
         (closed,) = ledger.exceptions(unresolved_only=False)
     assert closed.resolved_by == resent.run_id
+
+
+def test_a_change_out_of_attempts_waits_for_a_person_with_an_exception(cases: World) -> None:
+    """A change that failed in a way that may pass once too often is ``dead``: it gets
+    an exception row, as a refused one does, so ``status`` counts it."""
+    app = cases.config["entities"]["case"]["bindings"]["app"]
+    app.pop("write_back"), app.pop("global_id_field")  # no write-back, so no new change
+    cases.execute("INSERT INTO cases (id, subject) VALUES (1, 'Down')")
+    waiting = cases.sync(connect=down_after_connecting("crm", go_down(cases)))
+    assert waiting.deferred == 1 and open_exceptions(cases) == [], waiting.as_dict()
+    with Ledger.open(cases.ledger_url) as ledger, ledger.transaction() as conn:
+        conn.execute(sa.update(queue).values(attempts=DEFAULT_MAX_ATTEMPTS - 1))
+    cases.let_retries_come_due()
+
+    gave_up = cases.sync(connect=down_after_connecting("crm", go_down(cases)))
+
+    cases.admin.clear_faults()
+    assert queue_states(cases).get("dead") == 1
+    assert gave_up.counts.failed == 1, gave_up.as_dict()
+    ((system, key, _),) = open_exceptions(cases)
+    assert (system, key) == ("crm", "1")
+    (row,) = cases.exceptions(gave_up)
+    assert row["message"].startswith(f"given up after {DEFAULT_MAX_ATTEMPTS} attempts: ")
+    assert read_status(cases.ledger_url, ("case",)).needs_a_person == 1
+    # once it passes, the re-drive carries it and closes its exception
+    resent = retry_failed(cases)
+    assert resent.counts.created == 1 and open_exceptions(cases) == [], resent.as_dict()
+
+
+def test_a_conflict_is_recorded_for_information_and_needs_nobody(cases: World) -> None:
+    """owner_wins: the external system owns the case, so a Subject edited in Salesforce
+    is written over with the owner's; the CONFLICT row is kept, closed at once."""
+    cases.execute("INSERT INTO cases (id, subject) VALUES (1, 'Owner says')")
+    cases.sync()
+    cases.sync()
+    case_id = cases.rows("cases")[1]["sf_id"]
+    cases.sf.Case.update(case_id, {"Subject": "Salesforce says"})
+
+    conflicted = cases.sync()
+
+    assert [r["error_code"] for r in cases.exceptions(conflicted)] == ["CONFLICT"]
+    assert the_case(cases, case_id)["Subject"] == "Owner says"
+    with Ledger.open(cases.ledger_url) as ledger:
+        (stored,) = ledger.exceptions(conflicted.run_id, unresolved_only=False)
+    assert stored.code == "CONFLICT" and stored.resolved_by == conflicted.run_id
+    assert stored.resolution == "informational: the owner's value was kept"
+    status = read_status(cases.ledger_url, ("case",))
+    assert status.open_exceptions == 0 and status.needs_a_person == 0

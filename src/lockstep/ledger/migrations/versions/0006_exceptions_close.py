@@ -29,9 +29,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("seq", BigId, nullable=True))
         batch.add_column(sa.Column("resolved_by", sa.String(64), nullable=True))
         batch.add_column(sa.Column("resolution", sa.Text, nullable=True))
-    op.create_index(
-        "ix_ls_exceptions_entity_global_id", "ls_exceptions", ["entity", "global_id"]
-    )
+    op.create_index("ix_ls_exceptions_entity_global_id", "ls_exceptions", ["entity", "global_id"])
     op.create_index(
         "ix_ls_exceptions_entity_resolved_at", "ls_exceptions", ["entity", "resolved_at"]
     )
