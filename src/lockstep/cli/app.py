@@ -61,7 +61,7 @@ COMMANDS = {
         "lockstep.cli.status:status",
         "The ledger's health: the last run of each mode, the change queue per entity "
         "(states, the oldest pending change, the next retry, the errors behind what "
-        "waits or failed) and the open exceptions; exit 1 while one is open.",
+        "waits or failed) and the latest open exceptions.",
     ),
     "explain": Lazy(
         "lockstep.cli.status:explain",
@@ -70,13 +70,12 @@ COMMANDS = {
     ),
     "retry": Lazy(
         "lockstep.cli.redrive:retry",
-        "Send one record's failed changes again, due now (the next sync pass carries "
-        "them); a change a later one superseded is set aside, not sent.",
+        "Send one record's failed changes again, due now: the next sync pass carries them.",
     ),
     "ignore": Lazy(
         "lockstep.cli.redrive:ignore",
-        "Set one record's failed changes aside for good and close its exceptions, "
-        "noted as ignored by whom.",
+        "Set one record's failed changes aside for good: they are never sent, and its "
+        "open exceptions close, noted as ignored by whom.",
     ),
     "emulator": Lazy(
         "lockstep_emulator.cli.serve:emulator_app",

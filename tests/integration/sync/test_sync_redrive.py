@@ -21,6 +21,8 @@ from lockstep.control import read_status
 from lockstep.ledger import Ledger
 from lockstep.ledger.queue import DEFAULT_MAX_ATTEMPTS
 from lockstep.ledger.tables import queue
+from lockstep.reconcile.run import Options as ReconcileOptions
+from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.sync.run import Options, sync_once
@@ -197,3 +199,28 @@ def test_a_conflict_is_recorded_for_information_and_needs_nobody(cases: World) -
     assert stored.resolution == "informational: the owner's value was kept"
     status = read_status(cases.ledger_url, ("case",))
     assert status.open_exceptions == 0 and status.needs_a_person == 0
+
+
+def test_a_failure_repaired_by_reconcile_apply_closes_with_the_reconcile(cases: World) -> None:
+    """Salesforce refuses a case's email; the config then stops sending email there.
+    ``reconcile --apply`` creates the Case: the record is repaired, its failed change
+    set aside and its exception closed, with the reconcile's run."""
+    cases.execute("INSERT INTO cases (id, subject, email) VALUES (1, 'Mail', 'not an email')")
+    refused = cases.sync()
+    assert [r["error_code"] for r in cases.exceptions(refused)] == ["INVALID_EMAIL_ADDRESS"]
+    cases.sync()  # the echo of the Failed status
+    crm = cases.config["entities"]["case"]["bindings"]["crm"]
+    crm["fields"].pop("email")
+
+    repaired = reconcile(
+        cases.write_config(), ReconcileOptions(apply=True, worker=WORKER), progress=Progress()
+    )
+
+    assert repaired.counts.failed == 0, repaired.as_dict()
+    (case,) = soql(cases.sf, f"SELECT {CASE_FIELDS} FROM Case")
+    assert case["Subject"] == "Mail"
+    assert open_exceptions(cases) == [] and failed_items(cases) == []
+    with Ledger.open(cases.ledger_url) as ledger:
+        (closed,) = ledger.exceptions(unresolved_only=False)
+    assert closed.resolved_by == repaired.run_id
+    assert read_status(cases.ledger_url, ("case",)).needs_a_person == 0
