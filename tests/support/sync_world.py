@@ -360,8 +360,9 @@ class World:
             return list(csv.DictReader(f))
 
     def stored_exceptions(self, summary: Summary) -> list[RecordException]:
+        """Every exception row the run stored, open or closed."""
         with self.ledger() as ledger:
-            return list(ledger.exceptions(run_id=summary.run_id))
+            return list(ledger.exceptions(run_id=summary.run_id, unresolved_only=False))
 
 
 W = TypeVar("W", bound=World)

@@ -69,12 +69,21 @@ COMMANDS = {
         "lockstep.cli.status:status",
         "The ledger's health: the last run of each mode, the change queue per entity "
         "(states, the oldest pending change, the next retry, the errors behind what "
-        "waits or failed) and the latest exceptions.",
+        "waits or failed) and the latest open exceptions.",
     ),
     "explain": Lazy(
         "lockstep.cli.status:explain",
         "One record's lineage: its ids in every system, its golden record, what each "
         "system last agreed on, its changes in the queue and its exceptions.",
+    ),
+    "retry": Lazy(
+        "lockstep.cli.redrive:retry",
+        "Send one record's failed changes again, due now: the next sync pass carries them.",
+    ),
+    "ignore": Lazy(
+        "lockstep.cli.redrive:ignore",
+        "Set one record's failed changes aside for good: they are never sent, and its "
+        "open exceptions close, noted as ignored by whom.",
     ),
     "emulator": Lazy(
         "lockstep_emulator.cli.serve:emulator_app",

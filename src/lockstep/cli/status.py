@@ -37,8 +37,8 @@ MESSAGE_WIDTH = 100
 def status(config: ConfigOption = DEFAULT_CONFIG, json: JsonObjectOption = False) -> int:
     """The ledger's health: the last run of each mode, the change queue per entity
     (states, the oldest pending change, the next retry, the errors behind what waits or
-    failed) and the latest exceptions. Exit 1 when changes are failed or dead: they
-    need a person."""
+    failed) and the latest open exceptions. Exit 1 while an exception is open: it
+    needs a person."""
     from lockstep.config.loader import load_config
     from lockstep.control import ledger_url, read_status
 
@@ -144,9 +144,10 @@ def _status(report: LedgerStatus) -> None:
         n = report.needs_a_person
         say("")
         say(
-            f"{n:,} {'change' if n == 1 else 'changes'} failed or dead: "
+            f"{n:,} open {'exception' if n == 1 else 'exceptions'}: "
             f"{'it needs' if n == 1 else 'they need'} a person "
-            "(`lockstep explain ENTITY KEY` says why)"
+            "(`lockstep explain ENTITY KEY` says why; then `lockstep retry ENTITY KEY` "
+            "or `lockstep ignore ENTITY KEY`)"
         )
 
 
@@ -237,7 +238,7 @@ def _lineage(found: Lineage) -> None:
                 e.run_id or "",
                 e.system,
                 e.code,
-                "resolved" if e.resolved_at else "open",
+                (e.resolution or "closed") if e.resolved_at else "open",
                 _short(e.message),
             ]
             for e in found.exceptions

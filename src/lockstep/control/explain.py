@@ -127,7 +127,7 @@ def read_lineage(
     owner, or a global id) in the ledger at ``url``. ``ConfigError`` for an entity or
     system the config does not have; ``NoRecord`` when the ledger knows no such
     record."""
-    bound = _entity(config, entity, system)
+    bound = entity_of(config, entity, system)
     where = system or bound.owner
     ledger = open_existing(url, clock=clock)
     if ledger is None:
@@ -158,7 +158,7 @@ def lineage(ledger: Ledger, name: str, entity: Entity, key: str, system: str) ->
         synced = {} if gid is None else {s: ledger.synced(name, gid, s, conn=conn) for s in systems}
         changes, total = queries.record_changes(conn, name, gid, natives, SHOWN)
         keys = {*natives.values(), *([gid] if gid else [])}
-        exceptions = queries.record_exceptions(conn, name, keys, SHOWN)
+        exceptions = queries.record_exceptions(conn, name, keys, SHOWN, gid)
     if gid is None and not changes and not exceptions:
         return None
     sides = tuple(
@@ -207,7 +207,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _entity(config: Config, entity: str, system: str | None) -> Entity:
+def entity_of(config: Config, entity: str, system: str | None = None) -> Entity:
+    """``entity`` of ``config`` (bound in ``system``, if given); ``ConfigError`` if not."""
     bound = config.entities.get(entity)
     if bound is None:
         known = ", ".join(config.entities) or "none"

@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from sqlalchemy.engine import Row
 
 from lockstep.ledger.rows import QueueItem, RecordException
@@ -115,15 +115,19 @@ def record_changes(
 
 
 def record_exceptions(
-    conn: Connection, entity: str, keys: Collection[str], limit: int
+    conn: Connection, entity: str, keys: Collection[str], limit: int, global_id: str | None = None
 ) -> list[RecordException]:
-    """Exception rows of ``entity`` whose key is one of ``keys``, oldest first (at most
-    the ``limit`` latest), resolved ones too."""
-    if not keys:
+    """Exception rows of ``entity`` whose key is one of ``keys`` or that name the
+    record's ``global_id``, oldest first (at most the ``limit`` latest), closed ones
+    too."""
+    if not keys and global_id is None:
         return []
+    mine: list[ColumnElement[bool]] = [exceptions.c.key.in_(sorted(keys))]
+    if global_id is not None:
+        mine.append(exceptions.c.global_id == global_id)
     stmt = (
         select(exceptions)
-        .where(exceptions.c.entity == entity, exceptions.c.key.in_(sorted(keys)))
+        .where(exceptions.c.entity == entity, or_(*mine))
         .order_by(exceptions.c.id.desc())
         .limit(limit)
     )
@@ -132,3 +136,22 @@ def record_exceptions(
 
 def _exception(row: Row[Any]) -> RecordException:
     return RecordException(**row._mapping)
+
+
+def unlinked_systems(
+    conn: Connection, entity: str, key: str, systems: Collection[str]
+) -> list[str]:
+    """The systems among ``systems`` where ``key`` is the native id of a record of
+    ``entity`` lockstep knows only by its changes or exception rows (never linked),
+    in the order of ``systems``."""
+    queued = select(queue.c.origin).where(
+        queue.c.entity == entity, queue.c.native_id == key, queue.c.origin.in_(list(systems))
+    )
+    failed = select(exceptions.c.system).where(
+        exceptions.c.entity == entity,
+        exceptions.c.key == key,
+        exceptions.c.global_id.is_(None),
+        exceptions.c.system.in_(list(systems)),
+    )
+    found = {str(s) for (s,) in conn.execute(queued.union(failed))}
+    return [s for s in systems if s in found]

@@ -3,8 +3,9 @@
 What ran last (each mode's latest run, whatever became of it), where the change queue
 stands per entity (how many items in each state, how old the oldest pending change
 is, when the changes that failed for now will be tried again, and the errors behind
-what waits, failed or died), and the latest exceptions. A ledger that does not exist
-yet is a ``LedgerStatus`` too, empty, with ``exists`` false: nothing has run.
+what waits, failed or died), and the latest open exceptions: what needs a person. A
+ledger that does not exist yet is a ``LedgerStatus`` too, empty, with ``exists``
+false: nothing has run.
 
 Everything is read in one transaction, so the numbers agree with each other.
 """
@@ -26,7 +27,8 @@ from lockstep.ledger.tables import QUEUE_STATES
 from lockstep.reports.summary import iso_utc
 
 MODES = ("migrate", "relink", "sync", "plan")
-#: States whose items wait for a person: a refused record, or one out of attempts.
+#: States of the items that wait for a person: a refused change, or one out of
+#: attempts (each has an open exception, which is what ``status`` counts).
 NEEDS_A_PERSON = ("failed", "dead")
 #: States whose items' ``last_error`` says what is wrong now.
 ERRED = ("pending", "failed", "dead")
@@ -115,8 +117,11 @@ class LedgerStatus:
 
     @property
     def needs_a_person(self) -> int:
-        """Failed and dead items: each waits for someone to fix and requeue it."""
-        return sum(q.needs_a_person for q in self.queue)
+        """The open exceptions: each is a record that failed and waits for someone (a
+        fix and ``lockstep retry``, or ``lockstep ignore``). An exception closes by
+        itself when its record syncs later; a conflict is recorded closed (the owner's
+        value was kept: nothing to do)."""
+        return self.open_exceptions
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -190,6 +195,9 @@ def exception_dict(e: RecordException) -> dict[str, Any]:
         "job_id": e.job_id,
         "created_at": iso_utc(e.created_at),
         "resolved_at": _iso(e.resolved_at),
+        "resolved_by": e.resolved_by,
+        "resolution": e.resolution,
+        "global_id": e.global_id,
     }
 
 

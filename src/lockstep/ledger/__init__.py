@@ -4,6 +4,7 @@ exceptions, telemetry and cursors, in SQLite (the default) or PostgreSQL."""
 from __future__ import annotations
 
 from lockstep.ledger.engine import current_revision, open_engine, upgrade
+from lockstep.ledger.failures import Record, Redriven
 from lockstep.ledger.ledger import DEFAULT_URL, Ledger
 from lockstep.ledger.rows import (
     ExceptionEntry,
@@ -25,7 +26,9 @@ __all__ = [
     "Metric",
     "QueueEntry",
     "QueueItem",
+    "Record",
     "RecordException",
+    "Redriven",
     "Run",
     "SyncState",
     "XrefConflict",

@@ -8,6 +8,7 @@ methods come from the parts it combines, one module each:
 - ``golden``: golden records and per-system sync fingerprints,
 - ``queue``: the change queue,
 - ``runs``: command runs and per-record exceptions,
+- ``failures``: a record's failures ended: superseded, re-driven, set aside,
 - ``telemetry``, ``cursors``, ``settings``.
 
 Every method takes ``conn=``: inside ``with ledger.transaction() as conn:`` pass it on,
@@ -23,6 +24,7 @@ from sqlalchemy.engine import URL
 from lockstep.ledger.base import Clock, utcnow
 from lockstep.ledger.cursors import CursorStore
 from lockstep.ledger.engine import open_engine, upgrade
+from lockstep.ledger.failures import FailureStore
 from lockstep.ledger.golden import GoldenStore
 from lockstep.ledger.queue import QueueStore
 from lockstep.ledger.runs import RunStore
@@ -34,7 +36,14 @@ DEFAULT_URL = "sqlite:///.lockstep/ledger.db"
 
 
 class Ledger(
-    XrefStore, GoldenStore, QueueStore, RunStore, TelemetryStore, CursorStore, SettingStore
+    XrefStore,
+    GoldenStore,
+    QueueStore,
+    RunStore,
+    FailureStore,
+    TelemetryStore,
+    CursorStore,
+    SettingStore,
 ):
     """lockstep's durable state; see the module docstring."""
 

@@ -108,6 +108,8 @@ class ExceptionEntry:
     code: str
     message: str
     job_id: str | None = None
+    global_id: str | None = None  # the record's, when it has one
+    seq: int | None = None  # the queue item that failed, in sync
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,14 @@ class RecordException:
     job_id: str | None
     created_at: datetime
     resolved_at: datetime | None
+    global_id: str | None = None
+    seq: int | None = None
+    resolved_by: str | None = None  # the run that closed it
+    resolution: str | None = None  # why: synced, repaired, ignored by whom
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
 
 
 @dataclass(frozen=True)

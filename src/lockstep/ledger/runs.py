@@ -115,11 +115,19 @@ class RunStore(LedgerBase):
         run_id: str | None,
         rows: Iterable[ExceptionEntry],
         *,
+        closed_as: str | None = None,
         conn: Connection | None = None,
     ) -> int:
-        """Store the records that failed in run ``run_id``; how many."""
+        """Store the records that failed in run ``run_id``; how many. With
+        ``closed_as`` they are stored closed, by that run, for that reason: a row kept
+        for information, that waits for no one."""
         now = self.now()
-        values = [{**row.__dict__, "run_id": run_id, "created_at": now} for row in rows]
+        closed = (
+            {}
+            if closed_as is None
+            else {"resolved_at": now, "resolved_by": run_id, "resolution": closed_as}
+        )
+        values = [{**row.__dict__, "run_id": run_id, "created_at": now, **closed} for row in rows]
         with self._write(conn) as c:
             for chunk in chunks(values, 5_000):
                 c.execute(exceptions.insert(), chunk)

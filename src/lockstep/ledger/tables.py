@@ -15,7 +15,10 @@ other things. ``migrations/`` builds this schema step by step; a test compares t
   when the change was read); an item moves pending -> in_flight -> done, or back to
   pending with a later ``available_at`` on a transient failure, to failed on a terminal
   one, and to dead when it has used up its attempts.
-- ``ls_runs`` / ``ls_exceptions``: one row per command run, and per record that failed.
+- ``ls_runs`` / ``ls_exceptions``: one row per command run, and per record that failed
+  (its global id and failed queue item where known); an exception is open until
+  ``resolved_at``, closed by run ``resolved_by`` for the ``resolution`` it states
+  (the record synced or was repaired later, or a person set it aside).
 - ``ls_telemetry``: measurements for the dashboard, kept for days.
 - ``ls_cursors``: where capture resumes, per system and object.
 - ``ls_meta``: small named settings (pauses, the ledger's own facts).
@@ -162,8 +165,14 @@ exceptions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("resolved_at", UtcDateTime, nullable=True),
     Column("job_id", String(100), nullable=True),
+    Column("global_id", String(GLOBAL_ID), nullable=True),
+    Column("seq", BigId, nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+    Column("resolution", Text, nullable=True),
     Index(None, "run_id"),
     Index(None, "entity", "key"),
+    Index(None, "entity", "global_id"),
+    Index(None, "entity", "resolved_at"),
 )
 
 telemetry = Table(

@@ -150,11 +150,11 @@ class _Batch:
         upserts = [w for w in works if w.item.kind == "upsert" and not w.settled]
         self._deleted(upserts, deletes)
         upserts = [w for w in upserts if not w.settled]
-        for w in upserts:
-            if w.payload.problems:
-                w.fail("INVALID", "; ".join(w.payload.problems), w.origin)
         self._references(upserts)
-        self._echoes(upserts)
+        self._echoes(upserts)  # the read-back of a "Failed" status is an echo too
+        for w in upserts:
+            if w.payload.problems and not w.echo:
+                w.fail("INVALID", "; ".join(w.payload.problems), w.origin)
         live = [w for w in upserts if not w.echo]
         self._golden(live)
         self._locks(live)
@@ -278,7 +278,7 @@ class _Batch:
                         w.incoming[ref] = None
                     elif native in found:
                         w.incoming[ref] = found[native]
-                    else:
+                    elif not w.payload.problems:  # else it fails INVALID, for good
                         message = (
                             f"{ref}: {reference.entity} {native} in {origin} is not synced yet"
                         )

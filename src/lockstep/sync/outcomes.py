@@ -1,6 +1,7 @@
 """Where a drained change ends up: the report's rows, the run's counts, and, in one
 ledger transaction, the queue's states, the exception rows and what the changes'
-origins hold now.
+origins hold now; and, for a record a change was carried of, the end of its earlier
+failures (``Ledger.settle``: its failed changes superseded, its exceptions closed).
 
 One transaction, because a later pass reads them together: a change whose outcome
 was not recorded is taken up again after a crash, and must not meet a fingerprint
@@ -12,7 +13,7 @@ back into their origin, and the changes carried after (see ``drain._Batch.run``)
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from lockstep.config.entities import Entity
 from lockstep.core.counts import Tally
 from lockstep.core.plan import Action, FieldChange, Outcome, PlanItem
 from lockstep.errors import Terminal
-from lockstep.ledger import ExceptionEntry, Ledger
+from lockstep.ledger import ExceptionEntry, Ledger, Record
 from lockstep.mapping.ownership import owner_of
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.killpoints import killpoint
@@ -29,6 +30,10 @@ from lockstep.sync.work import Work
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 RNG = random.Random()  # the jitter's source; tests put a seeded one here
+SYNCED = "synced: a later change of the record was carried"
+#: A conflict is recorded for information: the owner's value was kept, and the
+#: systems agree on it; nobody needs to act (``docs/sync.md``).
+INFORMATIONAL = "informational: the owner's value was kept"
 COUNTED: dict[str, str] = {
     "create": "created",
     "update": "updated",
@@ -101,42 +106,53 @@ class Outcomes:
             f"and has {change.before!r} (owner_wins: {owner}'s value is kept)"
         )
         self.report.exception(self.name, w.key, w.origin, "CONFLICT", message)
-        self.ledger.record_exceptions(
-            self.run_id, [ExceptionEntry(self.name, w.origin, w.key, "CONFLICT", message)]
+        entry = ExceptionEntry(
+            self.name, w.origin, w.key, "CONFLICT", message, global_id=w.gid, seq=w.item.id
         )
+        self.ledger.record_exceptions(self.run_id, [entry], closed_as=INFORMATIONAL)
 
     def finish(self, works: Sequence[Work], held: Held) -> None:
         """Record, all in one ledger transaction, each change's queue item ``done``, back
         in the queue to wait (a failure that may pass), or ``failed`` with an exception
-        row, and what the changes' origins hold now (``held``); then report them."""
+        row, and what the changes' origins hold now (``held``); the earlier failures of
+        the records a change was carried of ended (superseded, their exceptions closed
+        by this run); then report them."""
         killpoint("before_finish")
         end = ending(self.name, works, self.ledger.now())
+        dead: set[int] = set()  # out of attempts: it waits for a person now
         with self.ledger.transaction() as conn:
             for failed in end.failed:
-                self.ledger.fail(
+                state = self.ledger.fail(
                     failed.id, failed.error, retry_at=failed.retry_at, code=failed.code, conn=conn
                 )
+                if state == "dead":
+                    dead.add(failed.id)
             killpoint("mid_finish")
             self.ledger.complete(end.done, conn=conn)
-            self.ledger.record_exceptions(self.run_id, end.exceptions, conn=conn)
+            entries = [*end.exceptions, *gave_up(self.name, works, dead)]
+            self.ledger.failed_again(self.name, entries, run_id=self.run_id, conn=conn)
+            self.ledger.record_exceptions(self.run_id, entries, conn=conn)
             for origin, agreed in held.agreed.items():
                 self.ledger.mark_synced_many(self.name, origin, agreed, conn=conn)
             for origin, refused in held.refused.items():
                 self.ledger.mark_refused_many(self.name, origin, refused, conn=conn)
             for origin, applied in held.applied.items():
                 self.ledger.mark_applied(self.name, origin, applied, conn=conn)
+            synced = [_record(w) for w in works if _synced(w, self.entity.owner)]
+            self.ledger.settle(self.name, synced, run_id=self.run_id, resolution=SYNCED, conn=conn)
         killpoint("after_finish")
         for w in works:
             failure = w.failure
             if failure is None:
                 continue
-            if failure.transient:
+            if failure.transient and w.item.id not in dead:
                 self.waiting += 1
                 self.tally.add("skipped")
                 continue
             self.tally.add("failed")
+            message = failure.message if w.item.id not in dead else _given_up(w, failure.message)
             self.report.exception(
-                self.name, w.key, failure.system, failure.code, failure.message, failure.job_id
+                self.name, w.key, failure.system, failure.code, message, failure.job_id
             )
 
 
@@ -197,10 +213,53 @@ def ending(
             continue
         failed.append(Failed(w.item.id, error, failure.code, None))
         entry = ExceptionEntry(
-            name, failure.system, w.key, failure.code, failure.message, failure.job_id
+            name,
+            failure.system,
+            w.key,
+            failure.code,
+            failure.message,
+            failure.job_id,
+            global_id=w.gid,
+            seq=w.item.id,
         )
         exceptions.append(entry)
     return Ending(tuple(done), tuple(failed), tuple(exceptions))
+
+
+def gave_up(name: str, works: Sequence[Work], dead: Collection[int]) -> list[ExceptionEntry]:
+    """Exception rows for the changes of ``works`` that failed in a way that may pass
+    once too often (``dead``): they wait for a person now, as a refused one does."""
+    return [
+        ExceptionEntry(
+            name,
+            f.system,
+            w.key,
+            f.code,
+            _given_up(w, f.message),
+            f.job_id,
+            global_id=w.gid,
+            seq=w.item.id,
+        )
+        for w in works
+        if w.item.id in dead and (f := w.failure) is not None
+    ]
+
+
+def _given_up(w: Work, message: str) -> str:
+    return f"given up after {w.item.attempts + 1} attempts: {message}"
+
+
+def _synced(w: Work, owner: str) -> bool:
+    """Whether ``w`` is a change carried (an upsert, or a delete in the ``owner``), not
+    an echo nor settled without a decision: its record's earlier failures end with it."""
+    if w.item.kind == "delete" and w.origin != owner:
+        return False  # only unlinked there: the record lives on elsewhere
+    return w.failure is None and not w.echo and not w.settled and w.gid is not None
+
+
+def _record(w: Work) -> Record:
+    natives = {**w.natives, w.origin: w.key}
+    return Record(w.gid, tuple(sorted(natives.items())), w.item.id)
 
 
 def retry_delay(

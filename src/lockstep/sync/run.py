@@ -95,14 +95,8 @@ def sync_once(
         ]
         released = ledger.release_in_flight(worker=worker)
         released += ledger.release_in_flight(older_than=STALE_CLAIM)
-        retried = 0
-        if options.retry_failed:
-            for step in steps:
-                retried += ledger.requeue(("failed", "dead"), step.entity)
         if released:
             notes.append(f"{released:,} changes left in flight by an earlier run were taken up")
-        if options.retry_failed:
-            notes.append(f"--retry-failed: {retried:,} failed changes sent again")
         return notes
 
     with running(
@@ -115,6 +109,8 @@ def sync_once(
         prepare=prepare,
     ) as session:
         ledger, connectors, notes = session.ledger, session.connectors, session.notes
+        if options.retry_failed:
+            notes.append(_redrive(ledger, [s.entity for s in steps], session.run_id))
         for step in steps:
             session.tally(step.entity)
         drain = Drain(
@@ -150,6 +146,20 @@ def sync_once(
             noun = "change waits" if waiting == 1 else "changes wait"
             notes.append(f"{waiting:,} {noun} for a retry in the queue; nothing is lost")
     return session.summary
+
+
+def _redrive(ledger: Ledger, entities: list[str], run_id: str) -> str:
+    """Send the failed and dead changes of ``entities`` again, but those a later change
+    of their record superseded (``Ledger.redrive``); the note that says so."""
+    resent = superseded = 0
+    for entity in entities:
+        done = ledger.redrive(entity, run_id=run_id)
+        resent += len(done.resent)
+        superseded += len(done.superseded)
+    note = f"--retry-failed: {resent:,} failed changes sent again"
+    if superseded:
+        note += f"; {superseded:,} superseded by a later change, set aside"
+    return note
 
 
 def _capture(

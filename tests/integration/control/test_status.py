@@ -1,6 +1,6 @@
 """``lockstep status``: the numbers it prints are the ledger's, after real sync passes
 (``control_helpers.build``: a record Salesforce refused, two changes waiting while it
-was down); exit 1 while a change is failed; a clear line, exit 0 and nothing created
+was down); exit 1 while an exception is open; a clear line, exit 0 and nothing created
 when there is no ledger yet."""
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def test_text_shows_runs_queue_errors_and_exceptions(
     assert "  contact   failed   INVALID_EMAIL_ADDRESS" in result.out
     assert "exceptions: 1 open, the latest 1" in result.out
     assert "Email: invalid email address: not an email" in result.out
-    assert "1 change failed or dead: it needs a person" in result.out
+    assert "1 open exception: it needs a person" in result.out
     assert "sync interrupted: capture of customer (crm) stopped" in result.out
 
 

@@ -108,7 +108,8 @@ def test_a_clean_sync_leaves_success_on_both_sides_and_a_clean_reconcile(cases: 
     it on every side, so it reported "write-back missing" right after a clean sync."""
     made = [cases.sf.Case.create({"Subject": f"Case {n}", "Priority": "High"})["id"] for n in "AB"]
     cases.sql(
-        "INSERT INTO cases (subject, priority, status) VALUES ('From the case system', 'low', 'new')"
+        "INSERT INTO cases (subject, priority, status) "
+        "VALUES ('From the case system', 'low', 'new')"
     )
 
     cases.sync()

@@ -12,7 +12,7 @@ from sqlalchemy.exc import StatementError
 from lockstep.ledger import Ledger, current_revision, open_engine, upgrade
 from lockstep.ledger.tables import metadata
 
-HEAD = "0005_sync_state_refused"
+HEAD = "0006_exceptions_close"
 
 
 def test_sqlite_gets_its_directory_and_settings(tmp_path: Path) -> None:

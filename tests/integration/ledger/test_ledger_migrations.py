@@ -124,7 +124,7 @@ def test_a_release_one_ledger_keeps_every_row_through_the_upgrade(
         engine.dispose()
 
     with Ledger.open(ledger_url) as ledger:
-        assert current_revision(ledger.engine) == "0005_sync_state_refused"
+        assert current_revision(ledger.engine) == "0006_exceptions_close"
         gid = "01JAAAAAAAAAAAAAAAAAAAAAAA"
 
         # xrefs
@@ -211,6 +211,6 @@ def test_downgrades_undo_the_upgrades(ledger_url: str, revision: str) -> None:
         expected = None if revision == "base" else revision
         assert current_revision(engine) == expected
         upgrade(engine)
-        assert current_revision(engine) == "0005_sync_state_refused"
+        assert current_revision(engine) == "0006_exceptions_close"
     finally:
         engine.dispose()

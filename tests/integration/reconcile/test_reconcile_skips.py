@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from reconcile_helpers import World, accounts, csv_rows, data_writes, diff
 
+
 def test_a_record_gone_from_the_app_that_owns_it_is_skipped_not_deleted_nor_restored(
     world: World,
 ) -> None:

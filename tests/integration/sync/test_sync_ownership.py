@@ -55,6 +55,11 @@ def test_a_field_the_app_owns_edited_in_salesforce_is_a_conflict_and_the_app_win
     ]
     assert "Renamed in Salesforce" in conflicts[0]["message"]
     assert [e.code for e in world.stored_exceptions(summary)] == ["CONFLICT"]
+    (stored,) = world.stored_exceptions(summary)  # informational: it needs nobody
+    assert (stored.resolved_by, stored.resolution) == (
+        summary.run_id,
+        "informational: the owner's value was kept",
+    )
     # The app's value stays in the app and is written back over Salesforce's.
     assert world.rows("customers")[2]["name"] == "Cust 2"
     assert account(world, ids[2])["Name"] == "Cust 2"

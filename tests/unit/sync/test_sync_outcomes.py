@@ -64,5 +64,9 @@ def test_a_failure_that_may_pass_waits_longer_each_time_and_one_that_cannot_is_f
             Failed(1, "UNABLE_TO_LOCK_ROW: locked", "UNABLE_TO_LOCK_ROW", T0 + wait),
             Failed(2, "STRING_TOO_LONG: Name: too long", "STRING_TOO_LONG", None),
         ),
-        (ExceptionEntry("customer", "crm", "2", "STRING_TOO_LONG", "Name: too long", "750x"),),
+        (  # the queue item that failed is named, so a later change can close the row
+            ExceptionEntry(
+                "customer", "crm", "2", "STRING_TOO_LONG", "Name: too long", "750x", seq=2
+            ),
+        ),
     )
