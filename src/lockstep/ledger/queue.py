@@ -159,20 +159,22 @@ class QueueStore(LedgerBase):
         retry_at: datetime | None,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         code: str | None = None,
+        attempts: int = 0,
         conn: Connection | None = None,
     ) -> QueueState | None:
         """Record that an in-flight item failed with ``error``. With ``retry_at`` (a
         transient failure) it goes to the back of the queue, available from then, or
         to dead once it has failed ``max_attempts`` times; without (terminal) it is
-        failed until requeued. ``code`` is the error's code, kept beside its text.
-        Returns the new state; ``None`` if the item was not in flight."""
+        failed until requeued. ``code`` is the error's code, kept beside its text;
+        ``attempts``, the failures it inherits (of the older changes folded into it), at
+        least. Returns the new state; ``None`` if the item was not in flight."""
         with self._write(conn) as c:
-            attempts = c.scalar(
+            before = c.scalar(
                 select(queue.c.attempts).where(queue.c.id == id, queue.c.state == "in_flight")
             )
-            if attempts is None:
+            if before is None:
                 return None
-            attempts += 1
+            attempts = max(before, attempts) + 1
             state: QueueState
             if retry_at is None:
                 state = "failed"

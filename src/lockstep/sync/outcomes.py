@@ -123,7 +123,12 @@ class Outcomes:
         with self.ledger.transaction() as conn:
             for failed in end.failed:
                 state = self.ledger.fail(
-                    failed.id, failed.error, retry_at=failed.retry_at, code=failed.code, conn=conn
+                    failed.id,
+                    failed.error,
+                    retry_at=failed.retry_at,
+                    code=failed.code,
+                    attempts=failed.attempts,
+                    conn=conn,
                 )
                 if state == "dead":
                     dead.add(failed.id)
@@ -179,6 +184,7 @@ class Failed:
     error: str
     code: str
     retry_at: datetime | None
+    attempts: int = 0  # the earlier failures of the record's changes folded into it
 
 
 @dataclass(frozen=True)
@@ -208,8 +214,8 @@ def ending(
             continue
         error = f"{failure.code}: {failure.message}"
         if failure.transient:
-            retry_at = now + retry_delay(w.item.attempts, failure.retry_after, rng)
-            failed.append(Failed(w.item.id, error, failure.code, retry_at))
+            retry_at = now + retry_delay(w.attempts, failure.retry_after, rng)
+            failed.append(Failed(w.item.id, error, failure.code, retry_at, w.attempts))
             continue
         failed.append(Failed(w.item.id, error, failure.code, None))
         entry = ExceptionEntry(
@@ -246,7 +252,7 @@ def gave_up(name: str, works: Sequence[Work], dead: Collection[int]) -> list[Exc
 
 
 def _given_up(w: Work, message: str) -> str:
-    return f"given up after {w.item.attempts + 1} attempts: {message}"
+    return f"given up after {w.attempts + 1} attempts: {message}"
 
 
 def _synced(w: Work, owner: str) -> bool:

@@ -94,6 +94,13 @@ class Work:
     written: dict[str, str] = field(default_factory=dict)  # system -> action
 
     @property
+    def attempts(self) -> int:
+        """How often the change, or one folded into it, failed before: a change read
+        again (the echo of a status lockstep wrote while it waited) does not start its
+        record's count over."""
+        return max([self.item.attempts, *(e.attempts for e in self.earlier)])
+
+    @property
     def origin(self) -> str:
         return self.item.origin
 

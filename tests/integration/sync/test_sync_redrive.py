@@ -180,6 +180,25 @@ def test_a_change_out_of_attempts_waits_for_a_person_with_an_exception(cases: Wo
     assert resent.counts.created == 1 and open_exceptions(cases) == [], resent.as_dict()
 
 
+def test_a_change_with_write_back_still_runs_out_of_attempts(cases: World) -> None:
+    """Defect: each retry wrote the origin's status again ("In Progress"), capture read
+    that back as a newer change of the record, and the waiting change, folded into it,
+    started its count over: it was retried for ever and never reached a person. The
+    count is the record's: it reaches ``dead`` after DEFAULT_MAX_ATTEMPTS passes."""
+    cases.execute("INSERT INTO cases (id, subject) VALUES (1, 'Down')")
+    passes = 0
+    while "dead" not in queue_states(cases) and passes < DEFAULT_MAX_ATTEMPTS + 3:
+        cases.sync(connect=down_after_connecting("crm", go_down(cases)))
+        cases.let_retries_come_due()
+        passes += 1
+
+    cases.admin.clear_faults()
+    assert queue_states(cases).get("dead") == 1, queue_states(cases)
+    assert passes == DEFAULT_MAX_ATTEMPTS
+    ((system, key, _),) = open_exceptions(cases)
+    assert (system, key) == ("crm", "1")
+
+
 def test_a_conflict_is_recorded_for_information_and_needs_nobody(cases: World) -> None:
     """owner_wins: the external system owns the case, so a Subject edited in Salesforce
     is written over with the owner's; the CONFLICT row is kept, closed at once."""
