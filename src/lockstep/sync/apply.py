@@ -325,9 +325,9 @@ class Writes:
             failure = w.failure
             if failure is None:
                 wanted.update(status_values(back.status, "success"))
-            elif failure.transient:
+            elif failure.transient and w.item.id not in self.out.gave_up:
                 wanted.update(status_values(back.status, "in_progress"))
-            else:
+            else:  # failed for good, or out of attempts
                 reason = f"{failure.code}: {failure.message}"
                 wanted.update(status_values(back.status, "failed", reason))
         if w.retried or w.marked:  # lockstep wrote over what the change read (a status)

@@ -60,6 +60,7 @@ class Outcomes:
         self.run_id = run_id
         self.tally = tally
         self.waiting = 0
+        self.gave_up: set[int] = set()  # queue items out of attempts: Failed, not waiting
         self.stopped_by: dict[str, Terminal] = {}  # system -> a whole call it refused
 
     def stopped(self, failure: Terminal) -> None:
@@ -132,6 +133,7 @@ class Outcomes:
                 )
                 if state == "dead":
                     dead.add(failed.id)
+                    self.gave_up.add(failed.id)
             killpoint("mid_finish")
             self.ledger.complete(end.done, conn=conn)
             entries = [*end.exceptions, *gave_up(self.name, works, dead)]

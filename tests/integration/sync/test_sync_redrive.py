@@ -197,6 +197,7 @@ def test_a_change_with_write_back_still_runs_out_of_attempts(cases: World) -> No
     assert passes == DEFAULT_MAX_ATTEMPTS
     ((system, key, _),) = open_exceptions(cases)
     assert (system, key) == ("crm", "1")
+    assert cases.rows("cases")[1]["sync_status"] == "Failed"  # no longer In Progress
 
 
 def test_a_conflict_is_recorded_for_information_and_needs_nobody(cases: World) -> None:
