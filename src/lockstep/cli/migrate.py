@@ -1,4 +1,5 @@
-"""``lockstep plan``, ``lockstep migrate`` and ``lockstep relink``."""
+"""``lockstep plan``, ``lockstep migrate`` and ``lockstep relink``: each checks the
+config against the systems first (``validation.preflight``), as ``validate`` does."""
 
 from __future__ import annotations
 
@@ -70,11 +71,13 @@ def _run(
     from lockstep.config.loader import load_config
     from lockstep.migrate.run import Options, run
     from lockstep.reports.progress import Progress, make_progress
+    from lockstep.validation.preflight import preflight
 
     loaded = load_config(config)
     options = Options(mode, tuple(entities) if entities else None, retry_failed, reports)
-    progress = Progress() if as_json else make_progress(sys.stderr)
-    summary = run(loaded, options, progress=progress)
+    with preflight(loaded, options.entities) as connect:
+        progress = Progress() if as_json else make_progress(sys.stderr)
+        summary = run(loaded, options, progress=progress, connect=connect)
     if as_json:
         sys.stdout.write(summary.to_json().decode() + "\n")
     else:

@@ -1,4 +1,5 @@
-"""``lockstep reconcile [--apply]``."""
+"""``lockstep reconcile [--apply]``, after the config is checked against the systems
+(``validation.preflight``), as ``validate`` does."""
 
 from __future__ import annotations
 
@@ -40,11 +41,15 @@ def reconcile(
     from lockstep.reconcile.run import Options
     from lockstep.reconcile.run import reconcile as run_reconcile
     from lockstep.reports.progress import Progress, make_progress
+    from lockstep.validation.preflight import preflight
 
     loaded = load_config(config)
     options = Options(tuple(entity) if entity else None, apply, reports, worker)
-    with Progress() if json else make_progress(sys.stderr) as progress:
-        summary = run_reconcile(loaded, options, progress=progress)
+    with (
+        preflight(loaded, options.entities) as connect,
+        Progress() if json else make_progress(sys.stderr) as progress,
+    ):
+        summary = run_reconcile(loaded, options, progress=progress, connect=connect)
     if json:
         sys.stdout.write(summary.to_json().decode())
     else:
