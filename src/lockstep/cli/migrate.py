@@ -1,4 +1,5 @@
-"""``lockstep plan``, ``lockstep migrate`` and ``lockstep relink``."""
+"""``lockstep plan``, ``lockstep migrate`` and ``lockstep relink``: each checks the
+config against the systems first (``validation.preflight``), as ``validate`` does."""
 
 from __future__ import annotations
 
@@ -71,16 +72,18 @@ def _run(
     from lockstep.migrate.run import Options, run
     from lockstep.reports.progress import Progress, make_progress
     from lockstep.runs.interrupt import Interrupted
+    from lockstep.validation.preflight import preflight
 
     loaded = load_config(config)
     options = Options(mode, tuple(entities) if entities else None, retry_failed, reports)
-    progress = Progress() if as_json else make_progress(sys.stderr)
-    try:
-        summary = run(loaded, options, progress=progress)
-    except Interrupted as stop:  # the run as far as it got; the line is main's
-        if stop.summary is not None:
-            _result(stop.summary, as_json)
-        raise
+    with preflight(loaded, options.entities) as connect:
+        progress = Progress() if as_json else make_progress(sys.stderr)
+        try:
+            summary = run(loaded, options, progress=progress, connect=connect)
+        except Interrupted as stop:  # the run as far as it got; the line is main's
+            if stop.summary is not None:
+                _result(stop.summary, as_json)
+            raise
     _result(summary, as_json)
     if mode != "plan" and summary.counts.failed:
         return EXIT_FAILED_RECORDS

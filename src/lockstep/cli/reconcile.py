@@ -1,4 +1,5 @@
-"""``lockstep reconcile [--apply]``."""
+"""``lockstep reconcile [--apply]``, after the config is checked against the systems
+(``validation.preflight``), as ``validate`` does."""
 
 from __future__ import annotations
 
@@ -46,16 +47,18 @@ def reconcile(
     from lockstep.reconcile.run import reconcile as run_reconcile
     from lockstep.reports.progress import Progress, make_progress
     from lockstep.runs.interrupt import Interrupted
+    from lockstep.validation.preflight import preflight
 
     loaded = load_config(config)
     options = Options(tuple(entity) if entity else None, apply, reports, worker)
-    try:
-        with Progress() if json else make_progress(sys.stderr) as progress:
-            summary = run_reconcile(loaded, options, progress=progress)
-    except Interrupted as stop:  # the run as far as it got; the line is main's
-        if stop.summary is not None:
-            _result(stop.summary, json)
-        raise
+    with preflight(loaded, options.entities) as connect:
+        try:
+            with Progress() if json else make_progress(sys.stderr) as progress:
+                summary = run_reconcile(loaded, options, progress=progress, connect=connect)
+        except Interrupted as stop:  # the run as far as it got; the line is main's
+            if stop.summary is not None:
+                _result(stop.summary, json)
+            raise
     _result(summary, json)
     counts = summary.counts
     if counts.failed or summary.extra or (not apply and (counts.created or counts.updated)):

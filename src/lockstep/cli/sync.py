@@ -1,7 +1,8 @@
 """``lockstep sync``: one pass with ``--once``, else a pass every ``--interval`` seconds.
 
 A thin layer over ``lockstep.sync.run.sync_once`` (one pass) and
-``lockstep.sync.loop.keep_syncing`` (passes until Ctrl-C or SIGTERM). Results go to
+``lockstep.sync.loop.keep_syncing`` (passes until Ctrl-C or SIGTERM), after the
+config is checked against the systems once (``lockstep.validation.preflight``). Results go to
 stdout: the table (``--once``) or one line per pass, or with ``--json`` the summaries
 (one compact JSON line per pass in the loop); notes and the start line of the loop go
 to stderr when stdout is JSON, else beside the results; errors and the line saying a
@@ -33,6 +34,7 @@ from lockstep.errors import EXIT_CANNOT_RUN, EXIT_FAILED_RECORDS, EXIT_OK, Trans
 if TYPE_CHECKING:
     from lockstep.config.loader import LoadedConfig
     from lockstep.reports.summary import Summary
+    from lockstep.runs.connect import Open
     from lockstep.sync.run import Options
 
 DEFAULT_INTERVAL = 60.0  # Capture.interval_seconds' default; used when nothing captures
@@ -99,16 +101,20 @@ def sync(
     from lockstep.config.loader import load_config
     from lockstep.sync.loop import capture_interval
     from lockstep.sync.run import Options
+    from lockstep.validation.preflight import preflight
 
     _import_connectors()
     loaded = load_config(config)
     options = Options(
         tuple(entity) if entity else None, reports, worker, retry_failed, repair_capture
     )
-    if once:
-        return _once(loaded, options, json)
-    every = interval or capture_interval(loaded.config, options.entities) or DEFAULT_INTERVAL
-    return _loop(loaded, options, json, every)
+    # checked once, before anything is touched; a system that is down is not a problem
+    # of the config: the passes go on without it
+    with preflight(loaded, options.entities, tolerate_down=True) as connect:
+        if once:
+            return _once(loaded, options, json, connect)
+        every = interval or capture_interval(loaded.config, options.entities) or DEFAULT_INTERVAL
+        return _loop(loaded, options, json, every, connect)
 
 
 def _import_connectors() -> None:
@@ -122,14 +128,14 @@ def _import_connectors() -> None:
 # -- one pass ----------------------------------------------------------------------------
 
 
-def _once(loaded: LoadedConfig, options: Options, as_json: bool) -> int:
+def _once(loaded: LoadedConfig, options: Options, as_json: bool, connect: Open) -> int:
     from lockstep.reports.progress import Progress, make_progress
     from lockstep.runs.interrupt import Interrupted
     from lockstep.sync.run import sync_once
 
     try:
         with Progress() if as_json else make_progress(sys.stderr) as progress:
-            summary = sync_once(loaded, options, progress=progress)
+            summary = sync_once(loaded, options, progress=progress, connect=connect)
     except Interrupted as stop:  # the pass as far as it got; the line is main's
         if stop.summary is not None:
             _result(stop.summary, as_json)
@@ -157,7 +163,9 @@ def _interrupted(summary: Summary) -> None:
 # -- the loop ----------------------------------------------------------------------------
 
 
-def _loop(loaded: LoadedConfig, options: Options, as_json: bool, interval: float) -> int:
+def _loop(
+    loaded: LoadedConfig, options: Options, as_json: bool, interval: float, connect: Open
+) -> int:
     from lockstep.reports.progress import Progress
     from lockstep.runs import interrupt
     from lockstep.sync.loop import AskedStop, keep_syncing
@@ -188,7 +196,7 @@ def _loop(loaded: LoadedConfig, options: Options, as_json: bool, interval: float
     with interrupt.deferring():
         try:
             passes = keep_syncing(
-                lambda: sync_once(loaded, options, progress=Progress()),
+                lambda: sync_once(loaded, options, progress=Progress(), connect=connect),
                 stop,
                 interval,
                 on_pass=on_pass,

@@ -56,6 +56,15 @@ lockstep.yaml:28:12: entities.customer.owner: unknown system 'crmm'; expected on
   error at the place it is mentioned).
 - **Reference cycles** (`customer.parent -> customer`, or `a -> b -> a`) are allowed:
   such references are filled in once the records they point to exist.
+- **Not supported yet**: a few keys describe what is still to come: Salesforce Change
+  Data Capture (`capture: {mode: cdc}`) and `run.schedules` (for `lockstep run`).
+  `lockstep validate`, and every command before it runs, refuses them at their line
+  ("not supported yet"), as it refuses a capture setting the binding's mode does not
+  read (a `column` on trigger capture), rather than accept what would do nothing.
+- **Database URLs** are SQLAlchemy's; `postgres://…` (Heroku's `DATABASE_URL`) and
+  `postgresql://…` are taken with the PostgreSQL driver installed. A SQLite file must
+  exist: lockstep never creates the database of a system (only its ledger, when a
+  command that runs work starts).
 
 ## Lock expressions
 
@@ -74,14 +83,11 @@ while it is true, changes to the record are refused. For example
   is false. Values of different kinds are never equal (`1 == '1'` is false); a date
   compares with ISO text (`closed_on >= '2024-01-01'`).
 
-## Schedules
+## Schedules (not supported yet)
 
-`run.schedules[*].cron` is a five-field cron expression, `minute hour day-of-month month
-day-of-week`: each field `*`, a number, a range `1-5`, a step `*/15` or `10-50/20`, or a
-comma-separated list of these; months and weekdays may be named (`jan`, `mon-fri`), and
-Sunday is 0 or 7. `@hourly`, `@daily` (`@midnight`), `@weekly`, `@monthly` and
-`@yearly` (`@annually`) are shorthands. When both day fields are restricted, a day
-matches if either does (as in Vixie cron).
+`run.schedules` is for `lockstep run`, which does not exist yet, so it is refused. Until
+it lands, run `lockstep sync` (a pass every `--interval` seconds, until stopped) and the
+other commands from a scheduler of your own (cron, a CI job).
 
 # Every key
 """
@@ -114,7 +120,7 @@ def render() -> str:
         parts.append(_section(model, where, tag))
     parts.append(
         "# A complete example\n\n"
-        "Every part of the file in use: two systems, four entities, and a schedule.\n\n"
+        "Every part of the file in use: two systems and four entities.\n\n"
         f"```yaml\n{example().rstrip()}\n```\n"
     )
     return "\n".join(parts)

@@ -77,18 +77,26 @@ class Capture(Strict):
 
     mode: CaptureMode = Field(
         description="`triggers` (SQL: lockstep's triggers fill a change table), `watermark` "
-        "(SQL: an updated-at column), `poll` (Salesforce: SystemModstamp), `cdc` "
-        "(Salesforce Change Data Capture), or `none`."
+        "(SQL: an updated-at column), `poll` (Salesforce: SystemModstamp), or `none`. "
+        "`cdc` (Salesforce Change Data Capture) is not supported yet: it is refused."
     )
     column: str | None = Field(
         None,
         description="The timestamp column for `watermark` (required there) or `poll` "
-        "(default SystemModstamp).",
+        "(default SystemModstamp); the other modes refuse it.",
     )
     lookback_seconds: float = Field(
-        0.0, ge=0, description="Re-read this far behind the last watermark, for late commits."
+        0.0,
+        ge=0,
+        description="Re-read this far behind the last watermark, for late commits "
+        "(`watermark` and `poll`; the other modes refuse it).",
     )
-    interval_seconds: float = Field(60.0, gt=0, description="How often to look for changes.")
+    interval_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often to look for changes: `lockstep sync` passes at the shortest "
+        "interval of the bindings it reads (refused with mode `none`).",
+    )
 
     @model_validator(mode="after")
     def _column(self) -> Capture:

@@ -22,6 +22,4 @@ class Config(Strict):
     entities: dict[str, Entity] = Field(
         default_factory=dict, description="The entities of the canonical model, by name."
     )
-    run: RunSettings = Field(
-        default_factory=RunSettings, description="Ledger, reports and schedules."
-    )
+    run: RunSettings = Field(default_factory=RunSettings, description="Ledger and reports.")

@@ -1,17 +1,20 @@
-"""``run:``: where state and reports go, and what runs on a schedule."""
+"""``run:``: where state and reports go (and, once ``lockstep run`` exists, what runs on a
+schedule)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from lockstep.config.base import Strict
+from lockstep.config.urls import normalize_url
 
 
 class Schedule(Strict):
-    """A command run on a cron schedule by `lockstep run`."""
+    """A command to run on a cron schedule by `lockstep run`. Not supported yet:
+    `lockstep run` does not exist, so `run.schedules` is refused."""
 
     name: str = Field(description="A name for logs and the dashboard.")
     cron: str = Field(
@@ -32,7 +35,8 @@ class RunSettings(Strict):
     ledger: str = Field(
         "sqlite:///.lockstep/ledger.db",
         description="The ledger's SQLAlchemy URL: SQLite (the default, in WAL mode) or "
-        "PostgreSQL for several workers.",
+        "PostgreSQL for several workers (`postgres://…` is taken too). Created by the "
+        "first command that runs work, once its checks have passed.",
     )
     reports: Path = Field(Path("reports"), description="Where each run writes `reports/<run-id>/`.")
     keep_days: int = Field(
@@ -41,4 +45,13 @@ class RunSettings(Strict):
         description="How long `lockstep sync` keeps finished runs' report folders and the "
         "changes it carried (the queue's `done` items); older ones are removed.",
     )
-    schedules: list[Schedule] = Field(default_factory=list, description="Scheduled commands.")
+    schedules: list[Schedule] = Field(
+        default_factory=list,
+        description="Scheduled commands, for `lockstep run`. Not supported yet: refused "
+        "(run `lockstep sync`, or the commands from cron, meanwhile).",
+    )
+
+    @field_validator("ledger", mode="before")
+    @classmethod
+    def _driver(cls, value: object) -> object:
+        return normalize_url(value) if isinstance(value, str) else value

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from lockstep.config.base import Strict
+from lockstep.config.urls import normalize_url
 
 
 class PasswordAuth(Strict):
@@ -138,8 +139,9 @@ class SqlSystem(Strict):
     kind: Literal["sql"] = Field(description="This system is a SQL database.")
     url: SecretStr = Field(
         description="A SQLAlchemy URL, such as `postgresql+psycopg://user@host/db`, "
-        "`mysql+pymysql://root@127.0.0.1/test` or `sqlite:///app.db`. Secret: it may hold "
-        "a password, so it is never printed."
+        "`mysql+pymysql://root@127.0.0.1/test` or `sqlite:///app.db` (the file must exist). "
+        "`postgres://…` (Heroku's `DATABASE_URL`) and `postgresql://…` are taken with the "
+        "PostgreSQL driver installed. Secret: it may hold a password, so it is never printed."
     )
     db_schema: str | None = Field(
         None, description="The schema (PostgreSQL) holding the bound tables, if not the default."
@@ -151,6 +153,11 @@ class SqlSystem(Strict):
         "PostgreSQL with `<change_table>_txs` and `<change_table>_commits` beside it, "
         "which keep the commit order).",
     )
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _driver(cls, value: object) -> object:
+        return normalize_url(value) if isinstance(value, str) else value
 
 
 System = Annotated[SalesforceSystem | SqlSystem, Field(discriminator="kind")]

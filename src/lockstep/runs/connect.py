@@ -4,11 +4,17 @@ A run that cannot reach a system it needs ends at once (exit 3), with nothing ha
 done; sync alone may go on without a system that is down (``down``), since what is
 meant for it waits in the queue. The connectors' call counts are taken before their
 check, so the check's calls count as the run's.
+
+A command that checked its config against the systems first (``lockstep.validation.
+preflight``) hands the run the connectors it checked with: a ``Handover``. Those are
+not checked again, and the calls they made (logins aside: describes, filter probes)
+count as the run's, as the calls of a run's own check do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 from lockstep.config.entities import Entity
 from lockstep.config.systems import SalesforceSystem, SqlSystem
@@ -17,6 +23,17 @@ from lockstep.errors import LockstepError, Transient
 from lockstep.runs.scope import Step
 
 Open = Callable[[str, SalesforceSystem | SqlSystem], Connector]
+
+
+@runtime_checkable
+class Handover(Protocol):
+    """An ``Open`` that may give connectors already connected and checked."""
+
+    def __call__(self, name: str, system: SalesforceSystem | SqlSystem) -> Connector: ...
+
+    def spent(self, name: str) -> int | None:
+        """The calls the connector it last gave for ``name`` made before (the run's
+        own); ``None`` when it was new, and is to be checked."""
 
 
 def connect_all(
@@ -38,7 +55,10 @@ def connect_all(
         for name in needed:
             connector = connect(name, systems[name])
             connectors[name] = connector
-            calls_before[name] = connector.calls.total
+            spent = connect.spent(name) if isinstance(connect, Handover) else None
+            calls_before[name] = connector.calls.total - (spent or 0)
+            if spent is not None:
+                continue  # checked already, by the command's own check
             try:
                 connector.check()
             except Transient as failure:

@@ -186,3 +186,32 @@ def test_a_missing_environment_variable_exits_2_and_writes_nothing(
     assert f"{path}:11:17: systems.crm.auth.password: " in err
     assert "environment variable 'SF_PASSWORD' is not set" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_offline_refuses_what_nothing_implements_yet(
+    tmp_path: Path, org: EmulatorInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = GOOD.replace(
+        "capture: {mode: triggers}", "capture: {mode: triggers, column: updated_at}"
+    )
+    body = (
+        body.rstrip(" ") + '    run:\n      schedules:\n        - {name: hourly, cron: "@hourly"}\n'
+    )
+    body = body.replace(
+        'filter: "Name != null"', 'filter: "Name != null"\n            capture: {mode: cdc}'
+    )
+    path = write_config(tmp_path, org, body)
+    assert run(path, "--offline") == 2
+    out, err = capsys.readouterr()
+    name = str(path)
+    assert err.splitlines() == [
+        f"{name}:29:35: entities.customer.bindings.app.capture.column: capture mode "
+        "'triggers' does not read 'column' (only watermark and poll do); remove it",
+        f"{name}:39:25: entities.customer.bindings.crm.capture.mode: not supported yet: "
+        "Change Data Capture ('cdc') is not read yet; use 'poll' (SystemModstamp polling)",
+        f"{name}:57:3: run.schedules: not supported yet: schedules are for `lockstep run`, "
+        "which does not exist yet; run `lockstep sync` (a pass every --interval seconds) "
+        "and the other commands from your own scheduler (cron, a CI job) meanwhile",
+        "lockstep validate: 3 problems",
+    ]
+    assert "OK" not in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -119,6 +120,18 @@ def test_a_database_that_cannot_be_reached_is_unreachable_and_keeps_its_password
         connector.close()
     assert "s3cret" not in str(caught.value)
     assert caught.value.system == "app"
+
+
+def test_a_sqlite_file_that_is_not_there_is_never_created(tmp_path: Path) -> None:
+    path = tmp_path / "mistyped.db"
+    system = SqlSystem.model_validate({"kind": "sql", "url": f"sqlite:///{path}"})
+    connector = SqlConnector("app", system)
+    try:
+        with pytest.raises(Unreachable):
+            connector.check()
+    finally:
+        connector.close()
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("url", ["not a url", "oracle://scott:tiger@db/orcl"])
