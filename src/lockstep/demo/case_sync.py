@@ -35,6 +35,7 @@ from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.runs.paths import resolve_paths
 from lockstep.sync.run import Options, sync_once
+from lockstep.validation.live import validate
 
 ENTERED = ("Printer jams on page 2", "VPN drops every hour", "Invoice shows the wrong VAT")
 
@@ -51,6 +52,11 @@ def case_sync_scenario(n: Narrator, example: Path, work: Path) -> None:
         env = {**emulator_env("SF", info), "CASES_DATABASE_URL": f"sqlite:///{db}"}
         loaded = load_config(work / "lockstep.yaml", environ=env)
         sf: Any = connect(info)
+        checked = validate(loaded)
+        n.check(
+            "`lockstep validate` finds the config right against the org and the case system",
+            checked.ok and not checked.problems,
+        )
         _sync(loaded)  # the first pass installs the case system's capture
         for subject in ENTERED:
             sf.Case.create({"Subject": subject, "Priority": "High"})
