@@ -23,7 +23,11 @@ API calls as lockstep counted them, and the emulator's own count of write calls.
 Prints one JSON object. Run it from the repository's root, as a module (so that
 ``tests.support`` is importable):
 
-    .venv/bin/python -m bench.sync_bench [--rows 10000]
+    .venv/bin/python -m bench.sync_bench [--rows 10000] [--no-in-progress]
+
+``--no-in-progress`` sets the app's status to ``in_progress_on_change: false``: the
+status is then written once a change is carried (or while it waits), not also when it
+is taken up, which is the work a pass did before that rule.
 """
 
 from __future__ import annotations
@@ -75,6 +79,9 @@ def section(loaded: LoadedConfig, admin: AdminClient, written: str | None) -> di
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument(
+        "--no-in-progress", action="store_true", help="in_progress_on_change: false"
+    )
     args = parser.parse_args(argv)
     rows: int = args.rows
     with (
@@ -91,9 +98,16 @@ def main(argv: list[str] | None = None) -> int:
         create_app(world.sql_url)
         world.config = config_of(info, world.sql_url, work)
         world.config["entities"] = {"customer": world.config["entities"]["customer"]}
+        if args.no_in_progress:
+            app = world.config["entities"]["customer"]["bindings"]["app"]
+            app["write_back"]["status"]["in_progress_on_change"] = False
         loaded = world.write_config()
         db = sqlite3.connect(database)
-        out: dict[str, Any] = {"rows": rows, "sections": {}}
+        out: dict[str, Any] = {
+            "rows": rows,
+            "in_progress_on_change": not args.no_in_progress,
+            "sections": {},
+        }
         sections = out["sections"]
         sections["install"] = section(loaded, admin, None)
         db.executemany(

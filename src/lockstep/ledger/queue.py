@@ -98,8 +98,20 @@ class QueueStore(LedgerBase):
             .where(busy.c.state == "in_flight", busy.c.entity == queue.c.entity, same_record)
             .exists()
         )
+        # whether another pending item shares a record key with the seed: only such
+        # seeds need their group read (most records have one change waiting)
+        shares = (
+            select(busy.c.id)
+            .where(
+                busy.c.state == "pending",
+                busy.c.entity == queue.c.entity,
+                busy.c.id != queue.c.id,
+                same_record,
+            )
+            .exists()
+        )
         seeds = (
-            select(*(queue.c[name] for name in _MEMBER))
+            select(*(queue.c[name] for name in _MEMBER), shares)
             .where(queue.c.state == "pending", queue.c.available_at <= now, ~in_flight)
             .order_by(queue.c.id)
             .limit(limit)
@@ -110,7 +122,11 @@ class QueueStore(LedgerBase):
         if postgres:
             seeds = seeds.with_for_update(skip_locked=True)
         with self._write(conn) as c:
-            members = _members(c, {int(r[0]): Member(int(r[0]), *r[1:]) for r in c.execute(seeds)})
+            alone: dict[int, Member] = {}
+            shared: dict[int, Member] = {}
+            for r in c.execute(seeds):
+                (shared if r[-1] else alone)[int(r[0])] = Member(int(r[0]), *r[1:-1])
+            members = {**alone, **_members(c, shared)}
             if not members:
                 return []
             refused: set[str] = set()
@@ -324,11 +340,13 @@ def _try_locks(conn: Connection, wanted: Collection[str]) -> set[str]:
 _MEMBER = ("id", "entity", "origin", "native_id", "global_id", "state")
 
 #: The pending and in-flight items, other than items ``{rows}``, sharing a record key
-#: with one of them.
+#: with one of them. ``s`` holds each record key once: a record with thousands of
+#: changes waiting (an application saving a row in a loop) would otherwise look up its
+#: thousands of items once per item, and the claim would grow with the square of them.
 _MEMBERS = """\
 WITH k (id) AS ({rows}),
 s AS (
-    SELECT q.entity, q.origin, q.native_id, q.global_id
+    SELECT DISTINCT q.entity, q.origin, q.native_id, q.global_id
     FROM k {join} ls_queue AS q ON q.id = k.id
 )
 SELECT m.id, m.entity, m.origin, m.native_id, m.global_id, m.state

@@ -61,7 +61,7 @@ def test_a_failure_that_may_pass_waits_longer_each_time_and_one_that_cannot_is_f
     assert ending("customer", [again, refused], T0, random.Random(7)) == Ending(
         (),
         (
-            Failed(1, "UNABLE_TO_LOCK_ROW: locked", "UNABLE_TO_LOCK_ROW", T0 + wait),
+            Failed(1, "UNABLE_TO_LOCK_ROW: locked", "UNABLE_TO_LOCK_ROW", T0 + wait, 3),
             Failed(2, "STRING_TOO_LONG: Name: too long", "STRING_TOO_LONG", None),
         ),
         (  # the queue item that failed is named, so a later change can close the row
@@ -70,3 +70,18 @@ def test_a_failure_that_may_pass_waits_longer_each_time_and_one_that_cannot_is_f
             ),
         ),
     )
+
+
+def test_a_change_read_again_while_its_record_waited_keeps_the_records_attempts() -> None:
+    """The echo of a status written while a change waited is a newer change of the
+    record; folded into it, the waiting change's attempts carry over (else a change
+    with write-back is retried for ever: it never reaches ``dead``)."""
+    earlier = work(1, attempts=5).item
+    again = work(2, attempts=0)
+    again.folded, again.earlier = [1], [earlier]
+    again.fail("UNREACHABLE", "down", "crm", passing=True)
+
+    (failed,) = ending("customer", [again], T0, random.Random(7)).failed
+
+    assert (failed.id, failed.attempts) == (2, 5)
+    assert failed.retry_at == T0 + retry_delay(5, None, random.Random(7))
