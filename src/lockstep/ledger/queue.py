@@ -98,20 +98,8 @@ class QueueStore(LedgerBase):
             .where(busy.c.state == "in_flight", busy.c.entity == queue.c.entity, same_record)
             .exists()
         )
-        # whether another pending item shares a record key with the seed: only such
-        # seeds need their group read (most records have one change waiting)
-        shares = (
-            select(busy.c.id)
-            .where(
-                busy.c.state == "pending",
-                busy.c.entity == queue.c.entity,
-                busy.c.id != queue.c.id,
-                same_record,
-            )
-            .exists()
-        )
         seeds = (
-            select(*(queue.c[name] for name in _MEMBER), shares)
+            select(*(queue.c[name] for name in _MEMBER))
             .where(queue.c.state == "pending", queue.c.available_at <= now, ~in_flight)
             .order_by(queue.c.id)
             .limit(limit)
@@ -122,11 +110,7 @@ class QueueStore(LedgerBase):
         if postgres:
             seeds = seeds.with_for_update(skip_locked=True)
         with self._write(conn) as c:
-            alone: dict[int, Member] = {}
-            shared: dict[int, Member] = {}
-            for r in c.execute(seeds):
-                (shared if r[-1] else alone)[int(r[0])] = Member(int(r[0]), *r[1:-1])
-            members = {**alone, **_members(c, shared)}
+            members = _members(c, {int(r[0]): Member(int(r[0]), *r[1:]) for r in c.execute(seeds)})
             if not members:
                 return []
             refused: set[str] = set()
