@@ -34,11 +34,11 @@ recorded before the origin's status says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from lockstep.config.entities import Entity
+from lockstep.config.entities import Binding, Entity
 from lockstep.config.models import Config
 from lockstep.connectors.base import Connector
 from lockstep.core.counts import Tally
@@ -246,12 +246,37 @@ class _Batch:
                 w.fail(f.code, f.message, f.system, f.job_id, passing=f.transient)
 
     def _carried(self, origin: str, works: Sequence[Work]) -> dict[str, str]:
-        """``{native id: global id}`` for records that carry a global id not linked to
-        another record of ``origin`` nor deleted in the owner."""
-        field = self.sides[origin].binding.global_id_field
-        if field is None:
-            return {}
-        offered = {w.key: str(w.payload.house[field]) for w in works if w.payload.house.get(field)}
+        """``{native id: global id}`` for records of ``origin`` that name their global id,
+        when it is not linked to another record of ``origin`` nor deleted in the owner.
+
+        A record names it directly, in the binding's global-id field, or through the id
+        it holds of itself in another system: a written-back id, or an external id that
+        holds the key of the record it was copied from. So a copy lockstep wrote, but a
+        dead pass did not link, is known for what it is when it comes back as a change,
+        and does not become a second record."""
+        binding = self.sides[origin].binding
+        offered: dict[str, str] = {}
+        if binding.global_id_field:
+            gid_field = binding.global_id_field
+            offered = {
+                w.key: str(w.payload.house[gid_field])
+                for w in works
+                if w.payload.house.get(gid_field)
+            }
+        through: dict[str, set[str]] = {}  # key -> the global ids its other ids name
+        for system, fields in _id_fields(binding, origin, self.sides).items():
+            held = {
+                (w.key, str(value))
+                for w in works
+                if w.key not in offered
+                for f in fields
+                if (value := w.payload.house.get(f))
+            }
+            found = self.ledger.global_ids(self.name, system, {n for _, n in held})
+            for key, native in held:
+                if native in found:
+                    through.setdefault(key, set()).add(found[native])
+        offered.update({key: gids.pop() for key, gids in through.items() if len(gids) == 1})
         linked = self.ledger.native_ids(self.name, set(offered.values()), origin)
         taken = {*linked, *self.ledger.dead_global_ids(self.name, offered.values())}
         seen: set[str] = set()
@@ -366,3 +391,19 @@ def _was_carried(w: Work) -> bool:
     """Whether ``w`` is a change carried so far, whose status is yet to be written back
     (not an echo, and not settled: superseded, or its record deleted in its owner)."""
     return w.item.kind == "upsert" and w.alive and not w.echo and not w.settled
+
+
+def _id_fields(binding: Binding, origin: str, systems: Iterable[str]) -> dict[str, list[str]]:
+    """``{system: fields}``: the fields of ``binding`` that may hold the id of its record
+    in another system: the ids written back, and an external id holding the key of the
+    record it was copied from (which may be in any other system)."""
+    out: dict[str, list[str]] = {}
+    if binding.write_back is not None:
+        for system, id_field in binding.write_back.ids.items():
+            out.setdefault(system, []).append(id_field)
+    ext = binding.external_id
+    if ext and ext.lower() != (binding.global_id_field or "").lower():
+        for system in systems:
+            if system != origin:
+                out.setdefault(system, []).append(ext)
+    return out

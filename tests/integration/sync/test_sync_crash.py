@@ -207,3 +207,35 @@ def test_the_kill_point_of_a_pass_that_never_reaches_it_does_nothing(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert world.rows("customers")[1]["sync_status"] == "Success"
+
+
+def test_a_copy_written_but_not_linked_when_the_pass_died_is_not_made_a_second_record(
+    world: World,
+) -> None:
+    """Contracts created in Salesforce, their owner; the pass dies once their copies are
+    in the app and before it links them. Each copy then comes back as a change of the
+    app (the trigger saw the insert), which names no global id: only the Salesforce Id
+    lockstep put in its external id. That change must be taken for the copy of its
+    Salesforce record, not for a new contract to create in Salesforce (the convergence
+    test's duplicated contracts). A few copies are also edited in the app before the
+    next pass: the owner's values win there."""
+    for n in range(1, 41):
+        world.sf.Contract__c.create({"Name": f"C{n}", "Status__c": "Draft", "Units__c": n})
+    world.write_config()
+
+    killed_pass(world, "after_side_write:app")
+    copies = world.rows("contracts")
+    assert len(copies) == 40  # written, not linked
+    world.execute("UPDATE contracts SET name = name || ' app-edit' WHERE id IN (1, 2, 3)", [{}])
+    until_quiet(world)
+
+    contracts = soql(world.sf, "SELECT Id, Name, Units__c FROM Contract__c")
+    assert sorted(c["Name"] for c in contracts) == sorted(f"C{n}" for n in range(1, 41))
+    held = {r["salesforce_id"]: (r["name"], r["units"]) for r in world.rows("contracts").values()}
+    assert held == {c["Id"]: (c["Name"], c["Units__c"]) for c in contracts}
+    with world.ledger() as ledger:
+        assert ledger.count_xrefs("contract", "app") == 40
+        assert ledger.count_xrefs("contract", "crm") == 40
+    checked = reconcile(world.write_config(), ReconcileOptions(worker=WORKER), progress=Progress())
+    differing = {k: v for k, v in checked.counts.as_dict().items() if v}
+    assert differing == {"selected": 80, "unchanged": 80}
