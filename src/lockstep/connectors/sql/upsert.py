@@ -12,9 +12,12 @@ updates.
 SQLite and MariaDB cannot say which rows were inserted, so the rows already matching
 are looked up first, in the same transaction (SQLite holds the write lock; MariaDB
 locks the matched keys, gaps included). ``RETURNING`` of a batch comes back in no
-promised order, so rows are matched to items by the value of the matched column;
-when that is ambiguous (the same value twice, or a value the database normalised)
-the batch is redone row by row.
+promised order, so rows are matched to items by the value of the matched column, as
+text: the value given may be ``"42"`` where the column returns ``42`` (an external id
+holding another system's key, which lockstep carries as text); matched as given, no
+row of such a batch was found and every batch was redone row by row, three
+statements a row. When the match is ambiguous (the same value twice, or a value the
+database normalised, ``1.5`` into ``1.50``) the batch is redone row by row.
 """
 
 from __future__ import annotations
@@ -40,13 +43,14 @@ def upsert_rows(
     items: Sequence[Item],
 ) -> list[OpResult]:
     """Upsert ``items`` matching on ``match``; one result per item, in order."""
-    wanted = [item.values[match.name] for item in items]
+    given = [item.values[match.name] for item in items]
+    wanted = [_text(value) for value in given]
     batch = len(items) > 1
     if batch and len(set(wanted)) != len(wanted):
         raise RedoByRow  # one statement cannot touch a row twice
-    existed: set[Any] | None = None
+    existed: set[str] | None = None
     if family != "postgresql":
-        existed = _matching(conn, match, wanted, lock=family == "mariadb")
+        existed = {_text(v) for v in _matching(conn, match, given, lock=family == "mariadb")}
         if batch and not existed <= set(wanted):
             raise RedoByRow
     rows = conn.execute(_statement(bound, family, match, items[0]), [i.values for i in items])
@@ -54,7 +58,7 @@ def upsert_rows(
     if not batch:
         outcomes = returned[:1]
     else:
-        by_value = {row[1]: row for row in returned}
+        by_value = {_text(row[1]): row for row in returned}
         outcomes = [by_value[value] for value in wanted if value in by_value]
     if len(outcomes) != len(items):
         raise RedoByRow
@@ -66,6 +70,10 @@ def upsert_rows(
             created = value not in existed if batch else not existed
         results.append(OpResult(ok=True, native_id=str(row[0]), created=created))
     return results
+
+
+def _text(value: Any) -> str:
+    return str(value)
 
 
 def _matching(

@@ -161,6 +161,25 @@ def test_upsert_by_the_key_itself(sql: SqlConnector) -> None:
     assert [(r.native_id, r.created) for r in results] == [("7", True), ("7", False)]
 
 
+def test_an_upsert_batch_matching_an_integer_column_on_text_stays_one_batch(
+    make_sql: MakeSql,
+) -> None:
+    """An external id holding another system's key comes as text (``"7"``) into an
+    integer column, which returns ``7``: the batch's rows are still told apart, so
+    500 upserts are a few statements, not three a row (a SAVEPOINT, the row, a
+    RELEASE), and each says whether it created its row."""
+    sql = make_sql(batch_size=200)
+    sql.apply("widgets", [Upsert({"id": n, "name": "old"}, match_on="id") for n in range(1, 51)])
+    before = sql.calls.total
+    ops = [Upsert({"id": str(n), "name": f"w{n}"}, match_on="id") for n in range(1, 501)]
+    results = sql.apply("widgets", ops)
+    assert [(r.ok, r.native_id, r.created) for r in results] == [
+        (True, str(n), n > 50) for n in range(1, 501)
+    ]
+    assert sql.calls.total - before <= 20
+    assert {k: r["name"] for k, r in rows(sql).items()} == {str(n): f"w{n}" for n in range(1, 501)}
+
+
 def test_upserts_refuse_what_they_cannot_match_on(sql: SqlConnector) -> None:
     with pytest.raises(SchemaError, match="not unique"):
         sql.apply("widgets", [Upsert(widget(1), match_on="category")])
