@@ -30,6 +30,10 @@ class CaptureSpec:
     mode: CaptureMode = "none"
     column: str | None = None  # the watermark / modstamp column
     lookback_seconds: float = 0.0
+    # triggers: the columns whose change makes an update a change (the key's always
+    # does); an update that changes none of them (lockstep's own write-back of ids and
+    # status, a column nothing reads) is not captured. Empty: every update is.
+    watched: tuple[str, ...] = ()
 
 
 def not_done(failure: SystemFailure, *, code: str | None = None) -> RecordError:

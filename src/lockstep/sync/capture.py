@@ -54,7 +54,11 @@ class Source:
         column = capture.column
         if capture.mode == "poll" and column is None:
             column = "SystemModstamp"
-        return CaptureSpec(capture.mode, column, capture.lookback_seconds)
+        # an update that changes no bound field is nothing to sync (lockstep's own
+        # write-back of ids and status among them); with a filter, any column may move
+        # a record in or out, so every update is captured
+        watched = () if self.binding.filter else tuple(mapped_fields(self.binding))
+        return CaptureSpec(capture.mode, column, capture.lookback_seconds, watched)
 
     @property
     def fields(self) -> list[str]:

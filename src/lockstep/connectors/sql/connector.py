@@ -136,7 +136,7 @@ class SqlConnector:
             return None
         if capture.mode != "triggers":
             raise self._unsupported(capture)
-        names = self._names(bound)
+        names = self._names(bound, capture.watched)
         with self._failures(f"checking capture on {bound.name}"), self._db.engine.connect() as conn:
             found = triggers.catalog(conn, self.family, names)
         return CaptureCheck(triggers.signature(self.family, names), found)
@@ -145,7 +145,7 @@ class SqlConnector:
         if self.inspect_capture(obj, capture) is None:
             return
         bound = self._bound(obj)
-        steps = triggers.install_steps(self.family, self._names(bound))
+        steps = triggers.install_steps(self.family, self._names(bound, capture.watched))
         with self._failures(f"installing capture on {bound.name}"):
             for attempt in range(INSTALL_ATTEMPTS):
                 try:
@@ -199,12 +199,20 @@ class SqlConnector:
             self._tables[obj] = bound
         return bound
 
-    def _names(self, bound: BoundTable) -> CaptureNames:
-        return self._names_of(bound.name, bound.key.name)
+    def _names(self, bound: BoundTable, watched: Sequence[str] = ()) -> CaptureNames:
+        """The names of ``bound``'s capture; with ``watched``, the columns whose change
+        makes an update a change (as the table spells them)."""
+        columns = [bound.column(name).name for name in watched]
+        return self._names_of(bound.name, bound.key.name, columns)
 
-    def _names_of(self, table: str, key: str) -> CaptureNames:
+    def _names_of(self, table: str, key: str, watched: Sequence[str] = ()) -> CaptureNames:
         return capture_names(
-            self._db.engine.dialect, self.config.db_schema, table, key, self.config.change_table
+            self._db.engine.dialect,
+            self.config.db_schema,
+            table,
+            key,
+            self.config.change_table,
+            watched,
         )
 
     def _watermark_column(self, capture: CaptureSpec) -> str:

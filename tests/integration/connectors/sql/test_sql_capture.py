@@ -192,3 +192,60 @@ def test_wait_for_changes_wakes_on_a_change(
         writer.join()
     assert time.monotonic() - started < 5
     assert sql.wait_for_changes(0.2) is False  # one wake-up for the statement
+
+
+def test_an_update_of_no_watched_column_is_not_captured(
+    sql: SqlConnector, db: sa.Engine, widgets: sa.Table, dialect: str
+) -> None:
+    """With ``watched`` (sync's bound fields), an update that changes none of them nor
+    the key (lockstep writing back a status or an id, the application touching a
+    column nothing reads, or setting a watched one to what it holds) writes no change
+    row on PostgreSQL and SQLite; one that changes one of them, a NULL among them, or
+    the key does. MariaDB records every update (see capture/mariadb.py)."""
+    watching = CaptureSpec("triggers", watched=("name", "AMOUNT"))  # names as config spells them
+    sql.install_capture("widgets", watching)
+    with db.begin() as conn:
+        rows = [{"id": n, "name": f"w{n}", "amount": n} for n in (1, 2, 3)]
+        conn.execute(sa.insert(widgets), rows)
+    base = len(change_log(db))
+    quiet = [
+        {"category": "status"},
+        {"ext": "SF-1", "updated_at": None, "active": True},
+        {"name": "w1", "amount": 1},
+    ]
+    for values in quiet:
+        with db.begin() as conn:
+            conn.execute(sa.update(widgets).where(widgets.c.id == 1).values(**values))
+    expected = [("U", "1")] * 3 if dialect == "mariadb" else []
+    assert change_log(db)[base:] == expected
+    base = len(change_log(db))
+    loud = [
+        (2, {"name": "w2 renamed"}),
+        (3, {"amount": None}),
+        (3, {"amount": 7, "category": "x"}),
+        (1, {"id": 10}),
+    ]
+    for key, values in loud:
+        with db.begin() as conn:
+            conn.execute(sa.update(widgets).where(widgets.c.id == key).values(**values))
+    assert change_log(db)[base:] == [("U", "2"), ("U", "3"), ("U", "3"), ("D", "1"), ("U", "10")]
+    assert (
+        sql.inspect_capture("widgets", watching) == sql.inspect_capture("widgets", TRIGGERS)
+    ) == (dialect == "mariadb")
+
+
+@pytest.mark.parametrize("dialect", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_postgres_lets_the_application_drop_a_watched_column(
+    sql: SqlConnector, db: sa.Engine
+) -> None:
+    """The watched columns are compared by name through ``to_jsonb``: once the
+    application drops one, its updates still go through, and are captured when another
+    watched column changes."""
+    sql.install_capture("widgets", CaptureSpec("triggers", watched=("name", "category")))
+    with db.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO widgets (id, name, category) VALUES (1, 'a', 'x')")
+        conn.exec_driver_sql("ALTER TABLE widgets DROP COLUMN category")
+    with db.begin() as conn:
+        conn.exec_driver_sql("UPDATE widgets SET amount = 3 WHERE id = 1")
+        conn.exec_driver_sql("UPDATE widgets SET name = 'b' WHERE id = 1")
+    assert change_log(db) == [("I", "1"), ("U", "1")]

@@ -6,6 +6,10 @@ idempotent; MariaDB lets these sit beside the application's own triggers. Trigge
 waits for the table's metadata lock, so it is sent with a short ``lock_wait_timeout``
 and only when installing, never at every pass.
 
+**Every update is recorded**, whatever columns it changed: a trigger that compared
+the watched columns (``CaptureNames.watched``) would name them, and MariaDB lets the
+application drop such a column and then fails each of its updates of the table.
+
 **Late commits.** Auto-increment ids are handed out at insert, not at commit: a
 transaction can take id 10 and commit after id 11 was read. The cursor therefore
 keeps the *holes*: ids below the highest one read that were not there (in any table's

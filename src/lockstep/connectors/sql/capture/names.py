@@ -10,6 +10,7 @@ PostgreSQL's commit order lives in two tables beside the change table,
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Dialect
@@ -34,10 +35,18 @@ class CaptureNames:
     commit_function: str = ""  # PostgreSQL: the deferred trigger's function, qualified
     commit_trigger: str = ""  # PostgreSQL: the deferred trigger on ``txs``
     guard: str = ""  # PostgreSQL: the setting that marks a transaction as noted in ``txs``
+    # the columns, quoted, whose change makes an update a change (with the key); empty:
+    # every update is one
+    watched: tuple[str, ...] = ()
 
 
 def capture_names(
-    dialect: Dialect, schema: str | None, table: str, key: str, change_table: str
+    dialect: Dialect,
+    schema: str | None,
+    table: str,
+    key: str,
+    change_table: str,
+    watched: Sequence[str] = (),
 ) -> CaptureNames:
     quote = dialect.identifier_preparer.quote
     limit = dialect.max_identifier_length or 63
@@ -65,6 +74,7 @@ def capture_names(
         commit_function=prefix + quote(_fit(change_table, "_commit", limit)),
         commit_trigger=quote(_fit(change_table, "_commit", limit)),
         guard="lockstep.tx_" + hashlib.sha1(f"{schema}.{change_table}".encode()).hexdigest()[:12],
+        watched=tuple(quote(c) for c in dict.fromkeys(watched) if c != key),
     )
 
 

@@ -49,7 +49,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lockstep.connectors.sql.capture.names import CaptureNames, literal
+from lockstep.connectors.sql.capture.names import CaptureNames, bare, literal
 from lockstep.connectors.sql.capture.page import Page, Truncated
 
 NEW, OLD = "lockstep_new", "lockstep_old"
@@ -122,7 +122,7 @@ def _table(names: CaptureNames) -> list[str]:
             ELSIF TG_OP = 'UPDATE' THEN
                 {into}, 'D', o.{key}::text FROM {OLD} o
                     WHERE NOT EXISTS (SELECT FROM {NEW} n WHERE n.{key} = o.{key});
-                {into}, 'U', n.{key}::text FROM {NEW} n;
+                {_updated(names, into)};
                 GET DIAGNOSTICS written = ROW_COUNT;
             ELSIF TG_OP = 'DELETE' THEN
                 {into}, 'D', o.{key}::text FROM {OLD} o;
@@ -156,6 +156,28 @@ def _table(names: CaptureNames) -> list[str]:
             WHERE NOT EXISTS (SELECT FROM {names.commits} k WHERE k.tx = c.tx)) old
         ORDER BY tx""",
     ]
+
+
+def _updated(names: CaptureNames, into: str) -> str:
+    """The ``U`` rows of an update: every new row, or, with watched columns, those
+    whose key or a watched column changed. The columns are compared through
+    ``to_jsonb`` (by name, as values): a column the application drops later makes the
+    comparison see ``NULL`` on both sides, not fail the application's updates (as a
+    reference to ``o.dropped`` would), and types without equality (``json``) compare."""
+    key = names.key
+    if not names.watched:
+        return f"{into}, 'U', n.{key}::text FROM {NEW} n"
+    changed = " OR ".join(
+        f"o.j -> {literal(bare(c))} IS DISTINCT FROM n.j -> {literal(bare(c))}"
+        for c in names.watched
+    )
+    return (
+        f"{into}, 'U', n.k::text\n"
+        f"                FROM (SELECT {key} AS k, to_jsonb(r) AS j FROM {NEW} r) n\n"
+        f"                LEFT JOIN (SELECT {key} AS k, to_jsonb(r) AS j FROM {OLD} r) o"
+        " ON o.k = n.k\n"
+        f"                WHERE o.k IS NULL OR {changed}"
+    )
 
 
 def remove(names: CaptureNames) -> list[str]:

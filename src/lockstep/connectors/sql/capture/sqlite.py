@@ -4,6 +4,11 @@ SQLite lets one writer in at a time, so ids are taken in commit order and readin
 ``id`` order misses nothing. ``AUTOINCREMENT`` keeps ids from being reused after the
 change table is pruned. Cursors are ``"<id>"``.
 
+With watched columns, the update trigger fires only when the key or one of them
+changed (``WHEN OLD.c IS NOT NEW.c OR ...``). SQLite refuses to drop a column a
+trigger names, saying which trigger, and a rename rewrites the trigger, which the
+check before a pass then reports as capture not as installed.
+
 Installing needs the write lock, so it runs once (see ``sync.install``), not at
 every pass: a pass then only reads, and an application transaction held open across
 it does not get in its way.
@@ -44,7 +49,8 @@ def install(names: CaptureNames) -> list[list[str]]:
             f"""CREATE TRIGGER {names.insert} AFTER INSERT ON {names.target} FOR EACH ROW BEGIN
             {columns} VALUES ({table}, 'I', CAST(NEW.{names.key} AS TEXT));
         END""",
-            f"""CREATE TRIGGER {names.update} AFTER UPDATE ON {names.target} FOR EACH ROW BEGIN
+            f"""CREATE TRIGGER {names.update} AFTER UPDATE ON {names.target} FOR EACH ROW
+        {_when(names)}BEGIN
             {columns} SELECT {table}, 'D', CAST(OLD.{names.key} AS TEXT)
                 WHERE OLD.{names.key} IS NOT NEW.{names.key};
             {columns} VALUES ({table}, 'U', CAST(NEW.{names.key} AS TEXT));
@@ -54,6 +60,14 @@ def install(names: CaptureNames) -> list[list[str]]:
         END""",
         ]
     ]
+
+
+def _when(names: CaptureNames) -> str:
+    """The update trigger's condition: the key or a watched column changed."""
+    if not names.watched:
+        return ""
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in (names.key, *names.watched))
+    return f"WHEN {changed} "
 
 
 def remove(names: CaptureNames) -> list[str]:
