@@ -51,7 +51,9 @@ def test_hub_changes_reach_both_orgs_and_the_hub_wins_its_fields(
     try:
         with hub.begin() as conn:
             conn.execute(
-                sa.text("UPDATE customers SET phone = '+1 555 0105' WHERE customer_id = 5")
+                # a new value: an update that sets what the row holds already is no
+                # change, and capture does not record it
+                sa.text("UPDATE customers SET phone = '+1 555 0155' WHERE customer_id = 5")
             )
             conn.execute(
                 sa.text(
@@ -80,7 +82,7 @@ def test_hub_changes_reach_both_orgs_and_the_hub_wins_its_fields(
         (five_gid, *_), (new_gid, new_fsc, new_sales, _) = row
         for sf, new_id in ((fsc, new_fsc), (sales, new_sales)):
             found = accounts(sf)
-            assert found[five_gid]["Phone"] == "+1 555 0105"
+            assert found[five_gid]["Phone"] == "+1 555 0155"
             assert found[new_gid]["Id"] == new_id  # one Global Customer ID, written back
             [contact] = soql(sf, "SELECT AccountId FROM Contact WHERE LastName = 'New'")
             assert contact["AccountId"] == new_id
