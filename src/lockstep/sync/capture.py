@@ -45,6 +45,9 @@ class Source:
     binding: Binding
     config: SalesforceSystem | SqlSystem
     reader: Reader
+    # the columns whose change makes an update a change, for every binding capturing
+    # this object (``watched``); ``None``: this binding's own
+    watched: tuple[str, ...] | None = None
 
     @property
     def spec(self) -> CaptureSpec:
@@ -54,10 +57,7 @@ class Source:
         column = capture.column
         if capture.mode == "poll" and column is None:
             column = "SystemModstamp"
-        # an update that changes no bound field is nothing to sync (lockstep's own
-        # write-back of ids and status among them); with a filter, any column may move
-        # a record in or out, so every update is captured
-        watched = () if self.binding.filter else tuple(mapped_fields(self.binding))
+        watched = self.watched if self.watched is not None else watched_fields([self.binding])
         return CaptureSpec(capture.mode, column, capture.lookback_seconds, watched)
 
     @property
@@ -65,6 +65,17 @@ class Source:
         key = key_field(self.binding, self.config)
         house = housekeeping_fields(self.binding)
         return list(dict.fromkeys([key, *mapped_fields(self.binding), *house]))
+
+
+def watched_fields(bindings: Iterable[Binding]) -> tuple[str, ...]:
+    """The columns whose change makes an update of an object bound by ``bindings`` a
+    change: every field they map. An update that changes none of them is nothing to
+    sync (lockstep's own write-back of ids and status among them). With a filter on any
+    of them, any column may move a record in or out: every update is (``()``)."""
+    bindings = list(bindings)
+    if any(b.filter for b in bindings):
+        return ()
+    return tuple(sorted({f for b in bindings for f in mapped_fields(b)}))
 
 
 def capture(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from lockstep.config.entities import Binding
 from lockstep.config.loader import LoadedConfig
 from lockstep.connectors.base import Connector
 from lockstep.connectors.factory import open_connector
@@ -39,7 +40,7 @@ from lockstep.runs import interrupt
 from lockstep.runs.connect import Open
 from lockstep.runs.lifecycle import running
 from lockstep.runs.scope import chosen_steps
-from lockstep.sync.capture import Source, capture
+from lockstep.sync.capture import Source, capture, watched_fields
 from lockstep.sync.drain import Drain
 from lockstep.sync.install import ensure
 
@@ -68,14 +69,29 @@ def sync_once(
     happened; reports are written to ``reports/<run-id>/``."""
     config = loaded.config
     steps = chosen_steps(config, options.entities)
-    sources = [
-        Source(
-            step.entity, system, binding, config.systems[system], compile_reader(entity, binding)
-        )
-        for step in steps
-        for entity in (config.entities[step.entity],)
+    capturing = [
+        (name, system, binding)
+        for name, entity in config.entities.items()
         for system, binding in entity.bindings.items()
         if binding.capture is not None and binding.capture.mode != "none"
+    ]
+    # the same over every entity, whichever are chosen: the triggers of an object serve
+    # every binding that captures it
+    by_object: dict[tuple[str, str], list[Binding]] = {}
+    for _, system, binding in capturing:
+        by_object.setdefault((system, binding.target), []).append(binding)
+    chosen = {step.entity for step in steps}
+    sources = [
+        Source(
+            name,
+            system,
+            binding,
+            config.systems[system],
+            compile_reader(config.entities[name], binding),
+            watched_fields(by_object[(system, binding.target)]),
+        )
+        for name, system, binding in capturing
+        if name in chosen
     ]
     if not sources:
         raise ConfigError(
