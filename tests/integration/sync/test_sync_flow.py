@@ -53,8 +53,9 @@ def test_rows_saved_in_the_app_are_created_in_salesforce_once_and_written_back(
                 "crm": row["sf_id"],
             }
 
-    # The next passes read lockstep's own writes back (the write-back in the app, the
-    # new Accounts in Salesforce) and find nothing to carry.
+    # The next passes read lockstep's own writes back and find nothing to carry: the new
+    # Accounts in Salesforce, and on MariaDB the write-back in the app (capture there
+    # records every update; on PostgreSQL and SQLite only one of a mapped column).
     stamps = {gid: a["SystemModstamp"] for gid, a in found.items()}
     world.admin.reset_stats()
     echo = world.sync()
@@ -62,8 +63,8 @@ def test_rows_saved_in_the_app_are_created_in_salesforce_once_and_written_back(
 
     assert data_writes(world.admin.stats()) == {}
     assert {gid: a["SystemModstamp"] for gid, a in accounts(world).items()} == stamps
-    assert echo.counts.selected == 10  # five write-backs, five new Accounts
-    assert echo.counts.unchanged == 10
+    read_back = 10 if world.sql_url.startswith("mysql") else 5
+    assert echo.counts.selected == echo.counts.unchanged == read_back
     assert echo.counts.processed == 0 and again.counts.selected == 0
     assert world.rows("customers") == rows
 
