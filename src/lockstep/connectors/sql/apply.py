@@ -63,7 +63,7 @@ def _prepare(bound: BoundTable, index: int, op: Op) -> Item | OpResult:
     """The op as an ``Item``, or its result already when it cannot succeed."""
     if isinstance(op, Delete):
         return _with_key(bound, Item(index, op))
-    values = {bound.column(name).name: value for name, value in op.values.items()}
+    values = dict(zip(bound.column_names(tuple(op.values)), op.values.values(), strict=True))
     if op.action == "update":
         values.pop(bound.key.name, None)  # the key is not updateable
         return _with_key(bound, Item(index, op, values))

@@ -28,6 +28,9 @@ class BoundTable:
     key: sa.Column[Any]
     parse_key: Callable[[str], Any]  # native id -> key value; ValueError when it cannot be
     _columns: dict[str, sa.Column[Any]] = field(default_factory=dict, compare=False, repr=False)
+    _spellings: dict[tuple[str, ...], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def name(self) -> str:
@@ -43,6 +46,14 @@ class BoundTable:
                 raise SchemaError(self.system, f"table {self.name!r} has no column {name!r}")
             column = self._columns[name] = self.table.c[found.name]
         return column
+
+    def column_names(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """The columns' names as the table spells them, for ``names`` as given (a
+        write's values): remembered by the tuple, as every op of a batch asks."""
+        found = self._spellings.get(names)
+        if found is None:
+            found = self._spellings[names] = tuple(self.column(n).name for n in names)
+        return found
 
     def selection(self, fields: Sequence[str]) -> list[sa.Column[Any]]:
         """The columns ``fields`` name, key first when they leave it out."""

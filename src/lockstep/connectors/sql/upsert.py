@@ -2,7 +2,9 @@
 updates.
 
 - PostgreSQL: ``INSERT ... ON CONFLICT (col) DO UPDATE ... RETURNING key, col,
-  (xmax = 0)``; ``xmax`` is zero exactly on a row this statement inserted.
+  (xmax = 0)``; ``xmax`` is zero exactly on a row this statement inserted. A batch of
+  ``stage.MIN_ROWS`` or more goes through ``COPY`` into a staging table and one
+  ``INSERT ... SELECT`` of the same form (``stage``).
 - SQLite: ``INSERT ... ON CONFLICT (col) DO UPDATE ... RETURNING key, col``.
 - MariaDB: ``INSERT ... ON DUPLICATE KEY UPDATE ... RETURNING key, col``. MariaDB
   resolves a conflict on *any* unique key this way, so a row whose values collide on
@@ -29,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from lockstep.connectors.sql import stage
 from lockstep.connectors.sql.describe import BoundTable
 from lockstep.connectors.sql.engine import Family
 from lockstep.connectors.sql.writes import Item, RedoByRow
@@ -53,8 +56,12 @@ def upsert_rows(
         existed = {_text(v) for v in _matching(conn, match, given, lock=family == "mariadb")}
         if batch and not existed <= set(wanted):
             raise RedoByRow
-    rows = conn.execute(_statement(bound, family, match, items[0]), [i.values for i in items])
-    returned = rows.all()
+    returned: Sequence[Any]
+    if family == "postgresql" and len(items) >= stage.MIN_ROWS:
+        returned = stage.copy_upsert(conn, bound, match, items)
+    else:
+        rows = conn.execute(_statement(bound, family, match, items[0]), [i.values for i in items])
+        returned = rows.all()
     if not batch:
         outcomes = returned[:1]
     else:

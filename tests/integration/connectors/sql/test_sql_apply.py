@@ -180,6 +180,60 @@ def test_an_upsert_batch_matching_an_integer_column_on_text_stays_one_batch(
     assert {k: r["name"] for k, r in rows(sql).items()} == {str(n): f"w{n}" for n in range(1, 501)}
 
 
+def test_a_large_upsert_batch_round_trips_every_type_and_says_what_it_created(
+    make_sql: MakeSql,
+) -> None:
+    """150 upserts a batch (on PostgreSQL through COPY into a staging table, then one
+    merge: ``connectors/sql/stage.py``): the values stored are those a single-row
+    statement stores, and each result says whether it created its row."""
+    seen = datetime(2024, 5, 6, 9, 8, 7, tzinfo=timezone(timedelta(hours=2)))
+
+    def full(n: int, name: str) -> dict[str, Any]:
+        return widget(
+            n,
+            name=name,
+            amount=Decimal(f"{n}.25"),
+            active=n % 2 == 0,
+            due=date(2024, 2, 29) if n % 3 else None,
+            seen_at=seen + timedelta(minutes=n),
+            category=None if n % 5 else "five",
+        )
+
+    batched, single = make_sql(batch_size=150), make_sql(batch_size=1)
+    first = batched.apply("widgets", [Upsert(full(n, "a"), match_on="ext") for n in range(1, 101)])
+    before = batched.calls.total
+    again = batched.apply("widgets", [Upsert(full(n, "b"), match_on="ext") for n in range(1, 151)])
+    assert batched.calls.total - before <= 8
+    assert all(r.ok for r in first + again)
+    assert [r.created for r in again] == [n > 100 for n in range(1, 151)]
+    assert [r.native_id for r in again[:100]] == [r.native_id for r in first]
+    stored = {r["ext"]: r for r in rows(batched).values()}
+    assert len(stored) == 150
+    single.apply("widgets", [Upsert(full(n, "c"), match_on="ext") for n in range(1, 151)])
+    one_by_one = {r["ext"]: r for r in rows(single).values()}
+    assert {e: {**r, "name": "c"} for e, r in stored.items()} == one_by_one
+    assert stored["E7"]["seen_at"] == datetime(2024, 5, 6, 7, 15, 7, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("dialect", [pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_large_batch_into_a_timestamp_without_zone_stores_utc(
+    make_sql: MakeSql, db: sa.Engine
+) -> None:
+    """A ``timestamp`` column (no zone) holds UTC: an aware value is converted on the
+    way in through COPY as through a statement."""
+    with db.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE stamps (id serial primary key, ext text unique, at timestamp)"
+        )
+    sql = make_sql(batch_size=500)
+    at = datetime(2024, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=-5)))
+    ops = [Upsert({"ext": f"S{n}", "at": at}, match_on="ext") for n in range(200)]
+    assert all(r.ok and r.created for r in sql.apply("stamps", ops))
+    with db.connect() as conn:
+        stored = set(conn.exec_driver_sql("SELECT at FROM stamps").scalars())
+    assert stored == {datetime(2024, 1, 1, 17, 0)}
+
+
 def test_upserts_refuse_what_they_cannot_match_on(sql: SqlConnector) -> None:
     with pytest.raises(SchemaError, match="not unique"):
         sql.apply("widgets", [Upsert(widget(1), match_on="category")])
