@@ -110,8 +110,23 @@ class World(SyncWorld):
                 return
         raise AssertionError("sync does not settle")
 
-    def reconcile(self, *, apply: bool = False, entities: tuple[str, ...] = ()) -> Summary:
-        options = ReconcileOptions(entities=entities or None, apply=apply, worker=WORKER)
+    def reconcile(
+        self,
+        *,
+        apply: bool = False,
+        entities: tuple[str, ...] = (),
+        every: bool = False,
+        allow_mass_delete: bool = False,
+    ) -> Summary:
+        """``reconcile`` in-process; ``every``: ``--all``, ``diff.csv`` a row per record
+        and system (else only the differences)."""
+        options = ReconcileOptions(
+            entities=entities or None,
+            apply=apply,
+            worker=WORKER,
+            every=every,
+            allow_mass_delete=allow_mass_delete,
+        )
         return reconcile(self.write_config(), options, progress=Progress())
 
     def drop_capture(self, *tables: str) -> None:
