@@ -136,6 +136,17 @@ class World(SyncWorld):
         self.capture_dropped = True
         with self.app() as conn:
             for table in tables or CAPTURED:
+                if conn.dialect.name == "postgresql":  # triggers are named per table there
+                    found = conn.execute(
+                        sa.text(
+                            "SELECT quote_ident(tgname) FROM pg_trigger WHERE NOT tgisinternal "
+                            "AND tgrelid = to_regclass(:t) AND tgname LIKE 'lockstep%'"
+                        ),
+                        {"t": table},
+                    )
+                    for name in found.scalars().all():
+                        conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
+                    continue
                 for op in ("ins", "upd", "del"):
                     conn.execute(sa.text(f"DROP TRIGGER IF EXISTS lockstep_{table}_{op}"))
 
