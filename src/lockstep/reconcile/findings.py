@@ -55,7 +55,8 @@ def classify(
     out: list[PlanItem] = []
     for n, item in enumerate(items):
         finding, reason = _finding(entity, sides, item, locked, matched.get(n))
-        out.append(replace(item, finding=finding, reason=reason))
+        agrees = finding is None and reason == item.reason  # most rows: spare a copy
+        out.append(item if agrees else replace(item, finding=finding, reason=reason))
     return out
 
 
