@@ -53,7 +53,7 @@ from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
 from lockstep.runs import interrupt
 from lockstep.runs.connect import Open
-from lockstep.runs.lifecycle import running
+from lockstep.runs.lifecycle import Session, running
 from lockstep.runs.scope import chosen_steps
 from lockstep.runs.select import SideRecord, bound_names, read_side
 from lockstep.sync.drain import Drain
@@ -138,27 +138,38 @@ def reconcile(
                 session.status = "failed"
                 session.notes.append(refused)
             else:
-                interrupt.checkpoint()
-                for done in compared:
-                    queue(session.ledger, done.repairs)
-                drain = Drain(
-                    config,
-                    session.ledger,
-                    session.connectors,
-                    session.report,
-                    session.run_id,
-                    worker,
-                    repaired,
-                )
-                for step in steps:
-                    interrupt.checkpoint()
-                    drain.entity(step.entity)
-                session.notes.append(_repairs(repaired, drain.waiting))
+                _repair(loaded, session, compared, repaired, worker)
     if refused is not None:
         error = MassDeleteRefused(refused)
         error.summary = session.summary
         raise error
     return session.summary
+
+
+def _repair(
+    loaded: LoadedConfig,
+    session: Session,
+    compared: Sequence[Compared],
+    repaired: dict[str, Tally],
+    worker: str,
+) -> None:
+    """Queue every entity's repairs, then drain them, parents first."""
+    interrupt.checkpoint()
+    for done in compared:
+        queue(session.ledger, done.repairs)
+    drain = Drain(
+        loaded.config,
+        session.ledger,
+        session.connectors,
+        session.report,
+        session.run_id,
+        worker,
+        repaired,
+    )
+    for done in compared:
+        interrupt.checkpoint()
+        drain.entity(done.repairs.entity)
+    session.notes.append(_repairs(repaired, drain.waiting))
 
 
 def _entity(
