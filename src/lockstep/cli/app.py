@@ -61,9 +61,9 @@ COMMANDS = {
     "reconcile": Lazy(
         "lockstep.cli.reconcile:reconcile",
         "Read every system in full, line each record up across them and compare every "
-        "field with its owner's value; diff.csv lists each record and system (create: "
-        "missing, update: differs or lacks its write-back, extra: only in a system that "
-        "does not own it, skip: gone from its owner).",
+        "field with its owner's value; diff.csv lists each difference with its class "
+        "(missing, extra, field_mismatch, link_broken, unlinked_match, writeback_missing, "
+        "status_failed, locked_different; --all: every record and system).",
     ),
     "status": Lazy(
         "lockstep.cli.status:status",

@@ -34,15 +34,30 @@ def reconcile(
         bool,
         typer.Option("--apply", help="Repair what differs, through sync's path (by ownership)."),
     ] = False,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="diff.csv: a row per record and system, not only the differences."
+        ),
+    ] = False,
+    allow_mass_delete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-delete",
+            help="Let --apply detach more than run.reconcile.max_delete_share of an "
+            "entity's linked records.",
+        ),
+    ] = False,
     worker: Annotated[str | None, worker_option("The name --apply claims changes under.")] = None,
 ) -> int:
     """Read every system in full, line each record up across them and compare every
-    field with its owner's value; diff.csv lists each record and system (create:
-    missing, update: differs or lacks its write-back, extra: only in a system that does
-    not own it, skip: gone from its owner). With --apply, repair them (never an extra
-    record: that is a person's decision). Exit 1 when differences remain (or a repair
-    failed)."""
+    field with its owner's value; diff.csv lists each difference with its class
+    (missing, extra, field_mismatch, link_broken, unlinked_match, writeback_missing,
+    status_failed, locked_different; --all: every record and system). With --apply,
+    repair them (never an extra, unlinked or locked record: that is a person's
+    decision). Exit 1 when differences remain (or a repair failed)."""
     from lockstep.config.loader import load_config
+    from lockstep.reconcile.guard import MassDeleteRefused
     from lockstep.reconcile.run import Options
     from lockstep.reconcile.run import reconcile as run_reconcile
     from lockstep.reports.progress import Progress, make_progress
@@ -50,18 +65,22 @@ def reconcile(
     from lockstep.validation.preflight import preflight
 
     loaded = load_config(config)
-    options = Options(tuple(entity) if entity else None, apply, reports, worker)
+    options = Options(
+        tuple(entity) if entity else None, apply, reports, worker, every, allow_mass_delete
+    )
     with preflight(loaded, options.entities) as connect:
         try:
             with Progress() if json else make_progress(sys.stderr) as progress:
                 summary = run_reconcile(loaded, options, progress=progress, connect=connect)
-        except Interrupted as stop:  # the run as far as it got; the line is main's
+        except (Interrupted, MassDeleteRefused) as stop:  # the run as far as it got
             if stop.summary is not None:
                 _result(stop.summary, json)
             raise
     _result(summary, json)
     counts = summary.counts
-    if counts.failed or summary.extra or (not apply and (counts.created or counts.updated)):
+    found = summary.found
+    left = summary.extra + found["unlinked_match"] + found["locked_different"]
+    if counts.failed or left or (not apply and (counts.created or counts.updated)):
         return EXIT_FAILED_RECORDS
     return EXIT_OK
 

@@ -29,6 +29,20 @@ class Schedule(Strict):
     )
 
 
+class ReconcileSettings(Strict):
+    """How `lockstep reconcile --apply` guards the records it repairs."""
+
+    max_delete_share: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="The largest share (0 to 1) of an entity's linked records that "
+        "`--apply` may detach (a record gone from a system it is linked in loses the "
+        "link and is created there again); above it `--apply` is refused, unless "
+        "`--allow-mass-delete` is given.",
+    )
+
+
 class RunSettings(Strict):
     """Where lockstep keeps its state and its reports."""
 
@@ -44,6 +58,9 @@ class RunSettings(Strict):
         ge=1,
         description="How long `lockstep sync` keeps finished runs' report folders and the "
         "changes it carried (the queue's `done` items); older ones are removed.",
+    )
+    reconcile: ReconcileSettings = Field(
+        default_factory=ReconcileSettings, description="`lockstep reconcile`'s guard."
     )
     schedules: list[Schedule] = Field(
         default_factory=list,

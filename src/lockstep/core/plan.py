@@ -3,7 +3,8 @@
 A plan is a list of ``PlanItem``: one source record and what happens to it in one
 target system. migrate plans them, reconcile's comparison and sync's drain produce
 them too, and the reports write them; so they live here, below every flow, rather
-than in the one flow that used them first."""
+than in the one flow that used them first. Reconcile gives each difference a class
+(``Finding``: ``lockstep.reconcile.findings`` says which and when)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,27 @@ ACTIONS: tuple[Action, ...] = (
 )
 WRITES: frozenset[Action] = frozenset({"create", "update", "link"})
 
+Finding = Literal[
+    "missing",  # not in the system, which never had it
+    "extra",  # only in a system that does not own it
+    "field_mismatch",  # a field's value differs from its owner's
+    "link_broken",  # linked in the ledger, but the record is gone from the system
+    "unlinked_match",  # not linked, yet the match rules find it in the other system
+    "writeback_missing",  # the ids, the global id or the sync status are not written back
+    "status_failed",  # the sync status says the last change failed
+    "locked_different",  # differs, but the lock rule holds: no repair is made
+]
+FINDINGS: tuple[Finding, ...] = (
+    "missing",
+    "extra",
+    "field_mismatch",
+    "link_broken",
+    "unlinked_match",
+    "writeback_missing",
+    "status_failed",
+    "locked_different",
+)
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -62,6 +84,7 @@ class PlanItem:
     changes: tuple[FieldChange, ...] = ()
     deferred: tuple[str, ...] = ()  # references left to relink
     values: Mapping[str, Any] = field(default_factory=dict, compare=False)  # canonical
+    finding: Finding | None = None  # reconcile: the class of the difference
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ pass (the same library call), and every claim is checked with SOQL or SQL:
    back up, they arrive exactly once;
 5. an ad corrected in the app flows to Salesforce; the same field edited in
    Salesforce is a conflict, and the app's value (the owner's) is put back;
-6. a usage deleted in Salesforce by mistake: ``lockstep reconcile`` finds it missing,
-   ``--apply`` recreates it (its new Id written back), a second reconcile is clean;
+6. a usage deleted in Salesforce by mistake: ``lockstep reconcile`` finds its link
+   broken; ``--apply`` refuses to detach that share of the usages (the mass-delete
+   guard), ``--apply --allow-mass-delete`` recreates it (its new Id written back), a
+   second reconcile is clean;
 7. a contract fulfilled in Salesforce locks its usages: a later edit in the app is
    refused (RECORD_LOCKED, status "Failed") and Salesforce keeps the old value.
 """
@@ -33,6 +35,7 @@ from lockstep.demo.environment import copy_example, count, emulator_env
 from lockstep.demo.narrator import Narrator
 from lockstep.ledger import Ledger
 from lockstep.ledger.rows import QueueState
+from lockstep.reconcile.guard import MassDeleteRefused
 from lockstep.reconcile.run import Options as ReconcileOptions
 from lockstep.reconcile.run import reconcile
 from lockstep.reports.progress import Progress
@@ -152,14 +155,25 @@ def _reconcile(n: Narrator, loaded: LoadedConfig, app: Path, sf: Any) -> None:
     n.step("a usage is deleted in Salesforce by mistake; no sync runs")
     found = reconcile(loaded, ReconcileOptions(), progress=Progress())
     n.check(
-        f"lockstep reconcile finds it missing ({found.counts.created} to create, "
+        f"lockstep reconcile finds its link broken ({found.counts.created} to create, "
         f"{found.counts.unchanged} records agree)",
-        found.counts.created == 1 and found.counts.updated == 0,
+        found.counts.created == 1 and found.counts.updated == 0 and found.found["link_broken"] == 1,
     )
-    repaired = reconcile(loaded, ReconcileOptions(apply=True), progress=Progress())
+    try:
+        reconcile(loaded, ReconcileOptions(apply=True), progress=Progress())
+        refused = ""
+    except MassDeleteRefused as error:
+        refused = str(error)
+    n.check(
+        "reconcile --apply refuses to detach more than 5% of the usages "
+        f"({refused.split(': it would detach ')[-1].split(' (records')[0]})",
+        refused.startswith("--apply refused"),
+    )
+    options = ReconcileOptions(apply=True, allow_mass_delete=True)
+    repaired = reconcile(loaded, options, progress=Progress())
     usage = _one(app, "SELECT salesforce_id FROM usages WHERE id = ?", ad_id)[0]
     n.check(
-        f"reconcile --apply recreates it and writes its new Id back ({usage})",
+        f"reconcile --apply --allow-mass-delete recreates it and writes its new Id back ({usage})",
         repaired.counts.failed == 0 and usage != usage_id and sf.Usage__c.get(usage)["Id"] == usage,
     )
     clean = reconcile(loaded, ReconcileOptions(), progress=Progress())

@@ -2,23 +2,29 @@
 
 For each entity, parents first: every bound system is read in full (within its
 binding's filter), each record lined up by its global id and compared with the owners
-of its fields (``compare``); every record and system gets a row in ``diff.csv``. The
-counts say what would be done: ``created`` (missing), ``updated`` (differing),
-``unchanged``, ``skipped`` (not linked, or gone from its owner: never deleted).
+of its fields (``compare``), and each difference classified (``findings``);
+``diff.csv`` gets a row per difference (with ``--all``, per record and system), and
+the summary counts them by class. The counts say what would be done: ``created``
+(missing), ``updated`` (differing), ``unchanged``, ``skipped`` (not linked, or gone
+from its owner: never deleted).
 
 With ``--apply`` the repairs go through sync's own path, so they follow the same rules
 (ownership, locks, write-back, upserts by external id): each owner's record is queued
 as a change as it was just read, the systems that disagree are marked *behind* (their
-fingerprints set to what they hold), and the queue is drained. What the drain did is
-in ``processed.csv`` and ``exceptions.csv``, and in the summary's notes.
+fingerprints set to what they hold), and the queue is drained. The repairs are planned
+as each entity is compared and queued only once every entity has been (``repairs``),
+after the mass-delete guard (``guard``) has let them through. What the drain did is in
+``processed.csv`` and ``exceptions.csv``, and in the summary's notes.
 
-Every system must be reachable: a reconcile that cannot read one side proves nothing
-(exit 3 before anything is recorded).
+Every system must be read in full: a reconcile that cannot read one side, or loses it
+half-way through a read, proves nothing (it fails, exit 3, before anything is queued;
+rows of the entities compared before it may be in ``diff.csv``, and no
+``summary.json`` is written).
 
 Ctrl-C or SIGTERM ends the run ``interrupted`` between systems read, between entities,
-or in the repairs' drain at its step boundaries (``lockstep.runs.interrupt``): an
-entity's repairs, once queued, are all queued; what the drain did not carry waits in
-the queue for the next sync pass or reconcile.
+or in the repairs' drain at its step boundaries (``lockstep.runs.interrupt``): the
+repairs, once queued, are all queued; what the drain did not carry waits in the queue
+for the next sync pass or reconcile.
 """
 
 from __future__ import annotations
@@ -34,19 +40,20 @@ from lockstep.config.loader import LoadedConfig
 from lockstep.connectors.base import Connector
 from lockstep.connectors.factory import open_connector
 from lockstep.core.counts import Tally
-from lockstep.core.plan import PlanItem
+from lockstep.core.plan import FINDINGS, PlanItem
+from lockstep.expr import parse
 from lockstep.ledger import Ledger
-from lockstep.ledger.rows import QueueEntry
-from lockstep.mapping.ownership import owner_of, print_of
-from lockstep.mapping.payload import pack
 from lockstep.mapping.record import compile_reader
 from lockstep.reconcile.compare import Held, Side, WriteBack, compare
+from lockstep.reconcile.findings import classify, detached, locked_ids
+from lockstep.reconcile.guard import MassDeleteRefused, Share, refusal
+from lockstep.reconcile.repairs import Repairs, plan_repairs, queue
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
 from lockstep.runs import interrupt
 from lockstep.runs.connect import Open
-from lockstep.runs.lifecycle import running
+from lockstep.runs.lifecycle import Session, running
 from lockstep.runs.scope import chosen_steps
 from lockstep.runs.select import SideRecord, bound_names, read_side
 from lockstep.sync.drain import Drain
@@ -66,6 +73,18 @@ class Options:
     apply: bool = False
     reports: Path | None = None
     worker: str | None = None
+    every: bool = False  # diff.csv: every record and system, not only the differences
+    allow_mass_delete: bool = False  # --apply even past run.reconcile.max_delete_share
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One entity compared: how many ``extra`` rows, what ``--apply`` would do, and
+    the share of its linked records that would lose a link."""
+
+    extra: int
+    repairs: Repairs
+    share: Share
 
 
 def reconcile(
@@ -75,8 +94,12 @@ def reconcile(
     progress: Progress,
     connect: Open = open_connector,
 ) -> Summary:
+    """Compare (and with ``--apply`` repair) the chosen entities; the run's summary.
+    Raises ``MassDeleteRefused`` (its ``summary`` the run's, finished as ``failed``)
+    when the guard refuses ``--apply``."""
     config = loaded.config
     steps = chosen_steps(config, options.entities)
+    refused: str | None = None
     with running(loaded, "reconcile", steps, reports=options.reports, connect=connect) as session:
         found = {s.entity: session.tally(s.entity) for s in steps}
         repaired: dict[str, Tally] = {s.entity: Tally() for s in steps}
@@ -89,40 +112,64 @@ def reconcile(
 
             session.on_close(last_word)
             session.give_back_claims(worker)
+        compared: list[Compared] = []
         for step in steps:
             interrupt.checkpoint()
-            session.extra += _entity(
+            classes = session.findings.setdefault(step.entity, dict.fromkeys(FINDINGS, 0))
+            done = _entity(
                 step.entity,
                 loaded,
                 session.ledger,
                 session.connectors,
                 session.report,
                 found[step.entity],
+                classes,
                 options,
                 progress,
             )
-        if session.extra:
-            n = session.extra
-            session.notes.append(
-                f"{n:,} record{'s' if n != 1 else ''} only in a system that does not own "
-                f"{'them' if n != 1 else 'it'} (diff.csv: extra): left for a person to "
-                "delete there or restore in the owner"
-            )
+            session.extra += done.extra
+            compared.append(done)
+        session.notes.extend(_left(session.extra, session.findings))
         if options.apply:
-            drain = Drain(
-                config,
-                session.ledger,
-                session.connectors,
-                session.report,
-                session.run_id,
-                worker,
-                repaired,
-            )
-            for step in steps:
-                interrupt.checkpoint()
-                drain.entity(step.entity)
-            session.notes.append(_repairs(repaired, drain.waiting))
+            limit = config.run.reconcile.max_delete_share
+            if not options.allow_mass_delete:
+                refused = refusal([c.share for c in compared], limit)
+            if refused is not None:
+                session.status = "failed"
+                session.notes.append(refused)
+            else:
+                _repair(loaded, session, compared, repaired, worker)
+    if refused is not None:
+        error = MassDeleteRefused(refused)
+        error.summary = session.summary
+        raise error
     return session.summary
+
+
+def _repair(
+    loaded: LoadedConfig,
+    session: Session,
+    compared: Sequence[Compared],
+    repaired: dict[str, Tally],
+    worker: str,
+) -> None:
+    """Queue every entity's repairs, then drain them, parents first."""
+    interrupt.checkpoint()
+    for done in compared:
+        queue(session.ledger, done.repairs)
+    drain = Drain(
+        loaded.config,
+        session.ledger,
+        session.connectors,
+        session.report,
+        session.run_id,
+        worker,
+        repaired,
+    )
+    for done in compared:
+        interrupt.checkpoint()
+        drain.entity(done.repairs.entity)
+    session.notes.append(_repairs(repaired, drain.waiting))
 
 
 def _entity(
@@ -132,11 +179,12 @@ def _entity(
     connectors: Mapping[str, Connector],
     report: ReportWriter,
     tally: Tally,
+    classes: dict[str, int],
     options: Options,
     progress: Progress,
-) -> int:
-    """Compare ``name`` across its systems (and queue the repairs with ``--apply``);
-    how many records are only in a system that does not own them (``extra``)."""
+) -> Compared:
+    """Compare ``name`` across its systems, report and count what differs, and plan
+    the repairs ``--apply`` would queue."""
     config = loaded.config
     entity = config.entities[name]
     read: dict[str, list[SideRecord]] = {}
@@ -160,16 +208,37 @@ def _entity(
         system: replace(side, known=frozenset(ledger.native_ids(name, gids, system)))
         for system, side in sides.items()
     }
-    items = compare(name, entity, sides)
+    plain = compare(name, entity, sides)
+    items = classify(entity, sides, plain, _locked(name, entity, plain, ledger))
     tally.add("selected", sum(len(records) for records in read.values()))
     for item in items:
-        report.diff(item)
+        if options.every or item.action != "unchanged":
+            report.diff(item)
         counted = COUNTED.get(item.action)
         if counted is not None:
             tally.add(counted)
-    if options.apply:
-        _queue_repairs(name, entity, items, sides, read, ledger)
-    return sum(1 for item in items if item.action == "extra")
+        if item.finding is not None:
+            classes[item.finding] += 1
+    repairs = plan_repairs(name, entity, items, sides, read) if options.apply else Repairs(name)
+    extra = sum(1 for item in items if item.action == "extra")
+    return Compared(extra, repairs, Share(name, len(detached(items)), len(gids)))
+
+
+def _locked(name: str, entity: Entity, items: Sequence[PlanItem], ledger: Ledger) -> frozenset[str]:
+    """The global ids of ``items`` to create or update that the entity's lock rule
+    holds for, judged on their golden records as sync's drain judges a change."""
+    if entity.lock is None:
+        return frozenset()
+    gids = {i.global_id for i in items if i.action in ("create", "update") and i.global_id}
+    if not gids:
+        return frozenset()
+    golden = {gid: g.values for gid, g in ledger.golden_many(name, gids).items()}
+    parents: dict[str, dict[str, Any]] = {}
+    for ref, reference in entity.references.items():
+        wanted = {str(v[ref]) for v in golden.values() if v.get(ref)}
+        found = ledger.golden_many(reference.entity, wanted)
+        parents[ref] = {gid: g.values for gid, g in found.items()}
+    return locked_ids(parse(entity.lock), golden, parents)
 
 
 def _side(
@@ -204,50 +273,29 @@ def _side(
     return Side(system, linked, unlinked, names, writable, house, buried=buried, queued=queued)
 
 
-def _queue_repairs(
-    name: str,
-    entity: Entity,
-    items: Sequence[PlanItem],
-    sides: Mapping[str, Side],
-    read: Mapping[str, Sequence[SideRecord]],
-    ledger: Ledger,
-) -> None:
-    """Queue the owners' records of what differs, mark the systems that disagree behind,
-    and unlink records that are gone; the drain then repairs them."""
-    records = {(system, r.key): r for system, rs in read.items() for r in rs}
-    sources: dict[tuple[str, str], str | None] = {}  # (system, native key) -> global id
-    for item in items:
-        gid = item.global_id
-        if item.action == "create" and gid is None:  # an owner's record never synced
-            sources[(item.source, item.source_key)] = None
-        elif item.action == "create" and gid is not None:
-            ledger.unlink(name, gid, item.target)  # linked to a record that is gone, if any
-            sources[(item.source, item.source_key)] = gid
-        elif item.action == "update" and gid is not None:
-            side = sides[item.target]
-            canonical = [
-                c for c in item.changes if c.field in entity.fields or c.field in entity.references
-            ]
-            if not canonical:  # only its write-back is missing: the record writes it back
-                sources[(item.target, item.target_key or "")] = gid
-                continue
-            held = side.linked[gid]
-            ledger.mark_synced(name, gid, item.target, print_of(held.values, side.names), 0)
-            for change in canonical:
-                owner = owner_of(entity, change.field)
-                owned = sides[owner].linked.get(gid)
-                if owned is not None:
-                    sources[(owner, owned.key)] = gid
-    entries: list[QueueEntry] = []
-    for (system, key), gid in sources.items():
-        record = records.get((system, key))
-        if record is None:
-            continue
-        if gid is not None:  # its next change must not be taken for an echo
-            ledger.forget_synced(name, system, [gid])
-        payload = pack(record.record, record.house)
-        entries.append(QueueEntry(name, system, key, "upsert", payload, "reconcile", gid))
-    ledger.enqueue(entries)
+def _left(extra: int, findings: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """The notes on what ``--apply`` leaves for a person."""
+    notes: list[str] = []
+    if extra:
+        notes.append(
+            f"{extra:,} record{'s' if extra != 1 else ''} only in a system that does not own "
+            f"{'them' if extra != 1 else 'it'} (diff.csv: extra): left for a person to "
+            "delete there or restore in the owner"
+        )
+    matched = sum(f.get("unlinked_match", 0) for f in findings.values())
+    if matched:
+        notes.append(
+            f"{matched:,} row{'s' if matched != 1 else ''} of records the match rules find "
+            "in another system, not linked (diff.csv: unlinked_match): left for a person "
+            "to link"
+        )
+    locked = sum(f.get("locked_different", 0) for f in findings.values())
+    if locked:
+        notes.append(
+            f"{locked:,} row{'s' if locked != 1 else ''} of locked records that differ "
+            "(diff.csv: locked_different): --apply leaves them"
+        )
+    return notes
 
 
 def _repairs(repaired: Mapping[str, Tally], waiting: int) -> str:

@@ -163,6 +163,9 @@ def _headline(summary: Summary) -> str:
             "<p>This was a dry run: nothing was written to any system. "
             "Run <code>lockstep migrate</code> to do it.</p>"
         )
+    found = [f"{_n(n)} {name}" for name, n in summary.found.items() if n]
+    if summary.mode == "reconcile" and found:
+        lines.append(f"<p>Differences found (diff.csv, by finding): {_e(', '.join(found))}.</p>")
     return "\n".join(lines)
 
 

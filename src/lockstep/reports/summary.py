@@ -2,19 +2,25 @@
 
 Its field names and their order are the CLI contract (DESIGN.md, "The CLI contract"):
 ``run_id``, ``mode``, ``status``, ``started_at``, ``finished_at``, ``counts``,
-``by_entity``, ``api_calls``, then lockstep's extras (``deferred``, ``config``,
-``reports``, ``notes``). Times are written in UTC, ISO 8601 with a ``Z``.
+``by_entity``, ``api_calls``, then lockstep's extras (``deferred``, ``extra``,
+``findings``, ``config``, ``reports``, ``notes``). Times are written in UTC, ISO 8601
+with a ``Z``.
+
+A reconcile run's summary counts its differences by class (``findings``: every class,
+zero or not) for the run, and for each entity under ``by_entity.<entity>.findings``;
+other runs have no ``findings``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lockstep.core.counts import Counts, Tally
+from lockstep.core.plan import FINDINGS
 from lockstep.core.status import RunMode, Status
 
 COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counts))
@@ -35,6 +41,7 @@ class Summary:
     api_calls: dict[str, int]
     deferred: int = 0  # lookups left for ``lockstep relink``
     extra: int = 0  # reconcile: records only in a system that does not own them
+    findings: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # reconcile
     config: str = ""  # the config file the run used
     reports: str = ""  # the run's report directory
     notes: tuple[str, ...] = ()
@@ -49,6 +56,15 @@ class Summary:
     def duration(self) -> timedelta:
         return self.finished_at - self.started_at
 
+    @property
+    def found(self) -> dict[str, int]:
+        """Reconcile: the run's differences by class (every class)."""
+        total: dict[str, int] = dict.fromkeys(FINDINGS, 0)
+        for by_class in self.findings.values():
+            for name, n in by_class.items():
+                total[name] = total.get(name, 0) + n
+        return total
+
     def as_dict(self) -> dict[str, Any]:
         """The contract's JSON object, keys in contract order."""
         return {
@@ -58,14 +74,21 @@ class Summary:
             "started_at": iso_utc(self.started_at),
             "finished_at": iso_utc(self.finished_at),
             "counts": self.counts.as_dict(),
-            "by_entity": {name: counts.as_dict() for name, counts in self.by_entity.items()},
+            "by_entity": {name: self._entity(name, c) for name, c in self.by_entity.items()},
             "api_calls": {system: self.api_calls[system] for system in sorted(self.api_calls)},
             "deferred": self.deferred,
             "extra": self.extra,
+            **({"findings": self.found} if self.mode == "reconcile" else {}),
             "config": self.config,
             "reports": self.reports,
             "notes": list(self.notes),
         }
+
+    def _entity(self, name: str, counts: Counts) -> dict[str, Any]:
+        if self.mode != "reconcile":
+            return counts.as_dict()
+        mine = self.findings.get(name, {})
+        return {**counts.as_dict(), "findings": {f: mine.get(f, 0) for f in FINDINGS}}
 
     def to_json(self) -> bytes:
         """UTF-8 JSON, indented for people, ending with a newline."""
@@ -87,6 +110,11 @@ class Summary:
             api_calls={system: int(n) for system, n in raw["api_calls"].items()},
             deferred=int(raw.get("deferred", 0)),
             extra=int(raw.get("extra", 0)),
+            findings={
+                name: {f: int(n) for f, n in c["findings"].items()}
+                for name, c in raw["by_entity"].items()
+                if "findings" in c
+            },
             config=str(raw.get("config", "")),
             reports=str(raw.get("reports", "")),
             notes=tuple(raw.get("notes", ())),

@@ -6,7 +6,8 @@ Files (each exists with its header from the start, even if no row ever comes):
 - ``exceptions.csv`` — every record that was not (seed 003's EXCEPTION report), with the
   Bulk job id an administrator looks up under Setup → Bulk Data Load Jobs;
 - ``duplicates.csv`` — groups of records that could not be told apart;
-- ``diff.csv`` — the plan: what would change, field by field;
+- ``diff.csv`` — the plan: what would change, field by field (reconcile: with the
+  class of each difference, ``finding``);
 - ``summary.json`` and ``report.html`` — written by ``finish``, never before.
 
 ``summary.json`` appears only when the run finished (done or failed on purpose): it is
@@ -69,6 +70,7 @@ DIFF_COLUMNS = (
     "reason",
     "changes",
     "deferred",
+    "finding",  # reconcile: the class of the difference (last, so older readers go on)
 )
 DUPLICATES_KEPT = 50
 UNKNOWN_CODE = "UNKNOWN"
@@ -208,6 +210,7 @@ class ReportWriter:
             item.reason,
             format_changes(item.changes),
             ";".join(item.deferred),
+            item.finding or "",
         )
         with self._lock:
             self._seen(item.entity)

@@ -71,6 +71,7 @@ class Session:
     status: Status = "done"
     deferred: int = 0
     extra: int = 0  # reconcile: records only in a system that does not own them
+    findings: dict[str, dict[str, int]] = field(default_factory=dict)  # reconcile, by entity
     counts: dict[str, Tally] = field(default_factory=dict, init=False)
     _closing: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
     _summary: Summary | None = field(default=None, init=False, repr=False)
@@ -192,6 +193,7 @@ def running(
                     calls_since(connectors, calls_before),
                     deferred=session.deferred,
                     extra=session.extra,
+                    findings=session.findings,
                     config=str(loaded.path),
                     reports=str(report.directory),
                     notes=tuple(session.notes),

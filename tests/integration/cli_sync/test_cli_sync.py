@@ -7,6 +7,7 @@ as a real process, stopped by a signal.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -550,4 +551,42 @@ def test_reconcile_reports_drift_exits_1_then_apply_repairs_it(setting: Setting)
         "Seven",
     ]
     assert {row[3] for row in setting.rows().values()} == {"Success"}
+    assert setting.cli(command="reconcile").code == 0
+
+
+def diff_rows(run: Run) -> list[dict[str, str]]:
+    with (Path(run.summary()["reports"]) / "diff.csv").open(encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def test_reconcile_apply_refuses_a_mass_detach_until_allowed(setting: Setting) -> None:
+    assert setting.cli("--once").code == 0
+    setting.execute("INSERT INTO customer (id, name, phone) VALUES (7, 'Seven', '555-7')")
+    assert setting.cli("--once").code == 0
+    setting.sf.Account.delete(setting.rows()[7][2])  # the one linked customer's Account
+
+    found = setting.cli("--json", command="reconcile")
+    every = setting.cli("--json", "--all", command="reconcile")
+
+    assert found.code == every.code == 1
+    findings = {k: n for k, n in found.summary()["findings"].items() if n}
+    assert findings == {"missing": 2, "link_broken": 1}  # Before 1 and 2, never synced
+    assert {r["finding"] for r in diff_rows(found)} == {"missing", "link_broken"}
+    assert [r["action"] for r in diff_rows(every)].count("unchanged") == 1  # 7 in the app
+    assert len(diff_rows(every)) == len(diff_rows(found)) + 1
+
+    refused = setting.cli("--apply", "--json", command="reconcile")
+
+    assert refused.code == 3
+    assert refused.summary()["status"] == "failed"
+    assert refused.err.count("\n") == 1 and refused.err.startswith("lockstep: error: ")
+    assert "customer: 1 of 1 linked records (100%)" in refused.err
+    assert "pass --allow-mass-delete" in refused.err
+    assert len(setting.accounts()) == 0  # nothing created, nothing else written
+
+    allowed = setting.cli("--apply", "--allow-mass-delete", command="reconcile")
+
+    assert allowed.code == 0, allowed.err
+    assert "--apply: 3 created, 0 updated, 0 failed" in allowed.out
+    assert len(setting.accounts()) == 3
     assert setting.cli(command="reconcile").code == 0

@@ -123,9 +123,10 @@ def test_a_clean_sync_leaves_success_on_both_sides_and_a_clean_reconcile(cases: 
     by_sf = {row[1]: key for key, row in rows.items()}
     for sf_id in made:  # each side holds the other's id
         assert org[sf_id]["External_Case_Id__c"] == str(by_sf[sf_id])
-    reconciled = cases.lockstep("reconcile")
+    reconciled = cases.lockstep("reconcile", "--all")
     assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
     assert {r["action"] for r in cases.diff(reconciled)} == {"unchanged"}
+    assert cases.diff(cases.lockstep("reconcile")) == []  # only differences, by default
 
 
 def test_a_missing_status_is_repaired_once_and_reported(cases: Cases) -> None:
@@ -136,10 +137,11 @@ def test_a_missing_status_is_repaired_once_and_reported(cases: Cases) -> None:
     found = cases.lockstep("reconcile")
     assert found.returncode == 1
     (row,) = [r for r in cases.diff(found) if r["action"] != "unchanged"]
-    assert (row["target_system"], row["action"], row["reason"]) == (
+    assert (row["target_system"], row["action"], row["reason"], row["finding"]) == (
         "cases",
         "update",
         "write-back missing",
+        "writeback_missing",
     )
 
     repaired = cases.lockstep("reconcile", "--apply", "--json")
@@ -162,9 +164,9 @@ def test_a_failed_case_says_why_on_its_origin_and_a_later_fix_says_success(cases
     assert cases.rows() == {}
     found = cases.lockstep("reconcile")  # it never reached its owner: a difference
     assert found.returncode == 1
-    assert {(r["target_system"], r["action"]) for r in cases.diff(found)} == {
-        ("salesforce", "skip"),
-        ("cases", "create"),
+    assert {(r["target_system"], r["action"], r["finding"]) for r in cases.diff(found)} == {
+        ("salesforce", "skip", ""),  # see the owner's create
+        ("cases", "create", "missing"),
     }
 
     cases.sf.Case.update(bad, {"Subject": "Now it has one"})

@@ -110,8 +110,23 @@ class World(SyncWorld):
                 return
         raise AssertionError("sync does not settle")
 
-    def reconcile(self, *, apply: bool = False, entities: tuple[str, ...] = ()) -> Summary:
-        options = ReconcileOptions(entities=entities or None, apply=apply, worker=WORKER)
+    def reconcile(
+        self,
+        *,
+        apply: bool = False,
+        entities: tuple[str, ...] = (),
+        every: bool = False,
+        allow_mass_delete: bool = False,
+    ) -> Summary:
+        """``reconcile`` in-process; ``every``: ``--all``, ``diff.csv`` a row per record
+        and system (else only the differences)."""
+        options = ReconcileOptions(
+            entities=entities or None,
+            apply=apply,
+            worker=WORKER,
+            every=every,
+            allow_mass_delete=allow_mass_delete,
+        )
         return reconcile(self.write_config(), options, progress=Progress())
 
     def drop_capture(self, *tables: str) -> None:
@@ -121,6 +136,17 @@ class World(SyncWorld):
         self.capture_dropped = True
         with self.app() as conn:
             for table in tables or CAPTURED:
+                if conn.dialect.name == "postgresql":  # triggers are named per table there
+                    found = conn.execute(
+                        sa.text(
+                            "SELECT quote_ident(tgname) FROM pg_trigger WHERE NOT tgisinternal "
+                            "AND tgrelid = to_regclass(:t) AND tgname LIKE 'lockstep%'"
+                        ),
+                        {"t": table},
+                    )
+                    for name in found.scalars().all():
+                        conn.execute(sa.text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
+                    continue
                 for op in ("ins", "upd", "del"):
                     conn.execute(sa.text(f"DROP TRIGGER IF EXISTS lockstep_{table}_{op}"))
 

@@ -40,10 +40,11 @@ def test_after_sync_every_record_is_unchanged_and_nothing_is_written(any_world: 
     before = accounts(world.sf)
     world.admin.reset_stats()
 
-    summary = world.reconcile()
+    summary = world.reconcile(every=True)
 
     assert summary.status == "done" and summary.mode == "reconcile"
     assert counts_of(summary) == {"selected": 6, "unchanged": 6}  # 3 rows + 3 Accounts
+    assert set(summary.found.values()) == {0}
     assert summary.by_entity["customer"].unchanged == 6
     assert summary.by_entity["contact"].selected == 0
     found = diff_of(summary)
@@ -62,6 +63,8 @@ def test_after_sync_every_record_is_unchanged_and_nothing_is_written(any_world: 
         )
         assert crm["changes"] == "" and crm["reason"] == ""
     assert len(diff(summary)) == 6
+    assert {row["finding"] for row in diff(summary)} == {""}
+    assert diff(world.reconcile()) == []  # by default, only the differences
     assert data_writes(world.admin.stats()) == {}
     assert accounts(world.sf) == before
     assert world.rows("customers") == rows
@@ -112,7 +115,7 @@ def test_drift_is_reported_and_nothing_is_written_without_apply(any_world: World
     app_rows = world.rows("customers")
     world.admin.reset_stats()
 
-    summary = world.reconcile()
+    summary = world.reconcile(every=True)
 
     assert summary.status == "done"
     # 6 app rows + 4 Accounts; a row per record and system, except the never-synced
@@ -146,6 +149,17 @@ def test_drift_is_reported_and_nothing_is_written_without_apply(any_world: World
     never = found[("9", "crm")]
     assert (never["source_system"], never["reason"]) == ("app", "never synced from app")
     assert (never["global_id"], never["target_key"]) == ("", "")
+    assert {k: r["finding"] for k, r in found.items() if r["finding"]} == {
+        ("1", "crm"): "field_mismatch",
+        ("2", "app"): "field_mismatch",
+        ("3", "crm"): "link_broken",  # linked there, and gone
+        ("9", "crm"): "missing",  # never there
+    }
+    assert {k: n for k, n in summary.found.items() if n} == {
+        "field_mismatch": 2,
+        "link_broken": 1,
+        "missing": 1,
+    }
 
     # nothing written anywhere: not the org, not the app, not the ledger's links or queue
     assert data_writes(world.admin.stats()) == {}
@@ -164,7 +178,8 @@ def test_apply_repairs_the_drift_and_a_second_reconcile_finds_nothing(any_world:
     world = any_world
     before = drift(world)
 
-    summary = world.reconcile(apply=True)
+    # one of the five linked customers is detached: past the guard's 5%, on purpose here
+    summary = world.reconcile(apply=True, allow_mass_delete=True)
 
     assert summary.status == "done"
     assert counts_of(summary) == {"selected": 10, "created": 2, "updated": 2, "unchanged": 7}
@@ -196,7 +211,7 @@ def test_apply_repairs_the_drift_and_a_second_reconcile_finds_nothing(any_world:
         assert ledger.xrefs("customer", rows[9]["gid"]) == {"app": "9", "crm": rows[9]["sf_id"]}
 
     world.admin.reset_stats()
-    again = world.reconcile(apply=True)
+    again = world.reconcile(apply=True, every=True)
 
     assert counts_of(again) == {"selected": 12, "unchanged": 12}
     assert set(actions(diff_of(again)).values()) == {"unchanged"}
@@ -215,4 +230,4 @@ def test_apply_repairs_the_drift_and_a_second_reconcile_finds_nothing(any_world:
     assert world.rows("customers") == rows
     with world.ledger() as ledger:
         assert ledger.xrefs("customer", rows[3]["gid"]) == {"app": "3", "crm": rows[3]["sf_id"]}
-    assert set(actions(diff_of(world.reconcile())).values()) == {"unchanged"}
+    assert set(actions(diff_of(world.reconcile(every=True))).values()) == {"unchanged"}

@@ -57,6 +57,15 @@ def test_plan_says_would_and_that_nothing_was_written() -> None:
     assert "nothing was written" in html
 
 
+def test_a_reconcile_page_names_the_differences_by_finding() -> None:
+    findings = {"customer": {"missing": 2, "link_broken": 1}, "contact": {"missing": 1}}
+
+    html = text(page(summary(mode="reconcile", findings=findings)))
+
+    assert "Differences found (diff.csv, by finding): 3 missing, 1 link_broken." in html
+    assert "Differences found" not in text(page(summary(mode="reconcile")))
+
+
 def test_page_holds_the_counts_per_entity_and_api_calls() -> None:
     html = page(summary(), entity_order=["contact", "customer"])
     words = text(html)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from report_values import STARTED, summary
 
+from lockstep.core.plan import FINDINGS
 from lockstep.reports.summary import Summary
 
 
@@ -31,3 +32,30 @@ def test_naive_times_are_refused() -> None:
 def test_json_is_stable() -> None:
     assert summary().to_json() == summary().to_json()
     assert summary().to_json().endswith(b"}\n")
+
+
+def test_a_reconcile_run_counts_its_findings_by_class_for_the_run_and_each_entity() -> None:
+    customer = {**dict.fromkeys(FINDINGS, 0), "missing": 2, "field_mismatch": 1}
+    contact = {**dict.fromkeys(FINDINGS, 0), "field_mismatch": 4, "locked_different": 1}
+    s = summary(mode="reconcile", findings={"customer": customer, "contact": contact})
+
+    data = json.loads(s.to_json())
+
+    assert list(data)[8:11] == ["deferred", "extra", "findings"]
+    assert data["findings"] == {
+        **dict.fromkeys(FINDINGS, 0),
+        "missing": 2,
+        "field_mismatch": 5,
+        "locked_different": 1,
+    }
+    assert list(data["findings"]) == list(FINDINGS)  # every class, in one order
+    assert data["by_entity"]["customer"]["findings"] == customer
+    assert data["by_entity"]["contact"]["selected"] == 3  # the counts as before
+    assert Summary.from_json(s.to_json()) == s
+
+
+def test_other_runs_have_no_findings() -> None:
+    data = json.loads(summary(mode="migrate").to_json())
+
+    assert "findings" not in data
+    assert "findings" not in data["by_entity"]["customer"]

@@ -160,6 +160,7 @@ def test_duplicates_and_diff_rows(tmp_path: Path) -> None:
             "reason": "linked by xref",
             "changes": "name: Acme -> Acme Corp; phone: (empty) -> 555",
             "deferred": "parent;owner",
+            "finding": "",  # reconcile's; a plan's rows have none
         }
     ]
 
