@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from lockstep.reconcile.compare import Held
+from lockstep.runs.select import SideRecord
 
 PARTS = 64
 HELD = 200_000  # records waiting in memory before they are written out
 
-Row = tuple[str, str, Any, Any]  # (system, key, values, house)
+Record = tuple[Held, SideRecord]  # lined up (references as global ids), and as read
 
 
 class Spill:
@@ -35,7 +36,7 @@ class Spill:
         self._directory = directory
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._files: dict[Any, BinaryIO] = {}
-        self._waiting: dict[Any, list[tuple[str | None, Row]]] = {}
+        self._waiting: dict[Any, list[tuple[str | None, str, Held, SideRecord]]] = {}
         self._count = 0
         self._held = held
         self.spilled = 0  # records written out
@@ -55,36 +56,36 @@ class Spill:
             self._tmp.cleanup()
             self._tmp = None
 
-    def add(self, system: str, records: Iterable[tuple[str | None, Held]]) -> None:
+    def add(self, system: str, records: Iterable[tuple[str | None, Held, SideRecord]]) -> None:
         """Records of ``system`` with their global ids (``None``: not linked)."""
         waiting = self._waiting
-        for gid, held in records:
+        for gid, held, record in records:
             part: Any = hash(gid) % PARTS if gid is not None else ("unlinked", system)
-            waiting.setdefault(part, []).append((gid, (system, held.key, held.values, held.house)))
+            waiting.setdefault(part, []).append((gid, system, held, record))
             self._count += 1
         if self._count > self._held:
             self._flush()
 
-    def linked(self) -> Iterator[dict[str, dict[str, Held]]]:
+    def linked(self) -> Iterator[dict[str, dict[str, Record]]]:
         """The linked records, a partition at a time: ``{system: {global id: record}}``
         (a system lacking a record lacks its key)."""
         for part in range(PARTS):
-            chunk: dict[str, dict[str, Held]] = {}
-            for gid, (system, key, values, house) in self._read(part):
+            chunk: dict[str, dict[str, Record]] = {}
+            for gid, system, held, record in self._read(part):
                 assert gid is not None
-                chunk.setdefault(system, {})[gid] = Held(key, values, house)
+                chunk.setdefault(system, {})[gid] = (held, record)
             if chunk:
                 yield chunk
 
-    def unlinked(self, system: str) -> list[Held]:
+    def unlinked(self, system: str) -> list[Record]:
         """``system``'s records no global id links, in the order added."""
-        return [Held(key, values, house) for _, (_, key, values, house) in self._read(("unlinked", system))]
+        return [(held, record) for _, _, held, record in self._read(("unlinked", system))]
 
-    def _read(self, part: Any) -> Iterator[tuple[str | None, Row]]:
+    def _read(self, part: Any) -> Iterator[tuple[str | None, str, Held, SideRecord]]:
         file = self._files.get(part)
         if file is not None:
             file.flush()
-            with open(file.name, "rb") as source:
+            with Path(file.name).open("rb") as source:
                 while True:
                     try:
                         yield from pickle.load(source)
@@ -94,12 +95,14 @@ class Spill:
 
     def _flush(self) -> None:
         if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="lockstep-reconcile-", dir=self._directory)
+            self._tmp = tempfile.TemporaryDirectory(
+                prefix="lockstep-reconcile-", dir=self._directory
+            )
         for part, rows in self._waiting.items():
             file = self._files.get(part)
             if file is None:
                 name = f"{part}" if isinstance(part, int) else f"unlinked-{len(self._files)}"
-                file = self._files[part] = open(Path(self._tmp.name) / name, "ab")  # noqa: SIM115
+                file = self._files[part] = (Path(self._tmp.name) / name).open("ab")
             pickle.dump(rows, file, protocol=5)
             self.spilled += len(rows)
         self._waiting = {}
