@@ -32,13 +32,13 @@ Record = tuple[Held, SideRecord]  # lined up (references as global ids), and as 
 class Spill:
     """A run's work space for one entity; a context manager (its files go with it)."""
 
-    def __init__(self, directory: str | Path | None = None, *, held: int = HELD) -> None:
+    def __init__(self, directory: str | Path | None = None, *, held: int | None = None) -> None:
         self._directory = directory
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._files: dict[Any, BinaryIO] = {}
         self._waiting: dict[Any, list[tuple[str | None, str, Held, SideRecord]]] = {}
         self._count = 0
-        self._held = held
+        self._held = HELD if held is None else held
         self.spilled = 0  # records written out
 
     def __enter__(self) -> Spill:
