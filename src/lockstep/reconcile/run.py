@@ -48,6 +48,7 @@ from lockstep.reconcile.compare import Held, Side, WriteBack, compare
 from lockstep.reconcile.findings import classify, detached, locked_ids
 from lockstep.reconcile.guard import MassDeleteRefused, Share, refusal
 from lockstep.reconcile.repairs import Repairs, plan_repairs, queue
+from lockstep.reconcile.spill import Spill
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
@@ -55,7 +56,7 @@ from lockstep.runs import interrupt
 from lockstep.runs.connect import Open
 from lockstep.runs.lifecycle import Session, running
 from lockstep.runs.scope import chosen_steps
-from lockstep.runs.select import SideRecord, bound_names, read_side
+from lockstep.runs.select import SideRecord, bound_names, read_pages
 from lockstep.sync.drain import Drain
 
 COUNTED = {
@@ -184,44 +185,80 @@ def _entity(
     progress: Progress,
 ) -> Compared:
     """Compare ``name`` across its systems, report and count what differs, and plan
-    the repairs ``--apply`` would queue."""
+    the repairs ``--apply`` would queue.
+
+    Each system is read page by page into a ``Spill`` (each record lined up by its
+    global id as it comes), then compared a partition of global ids at a time, and the
+    records no global id links last: the run holds a partition, not the entity."""
     config = loaded.config
     entity = config.entities[name]
-    read: dict[str, list[SideRecord]] = {}
-    for system, binding in entity.bindings.items():
-        interrupt.checkpoint()
-        label = f"{name} ({system})"
-        progress.open(label, None, "reading")
-        read[system] = read_side(
-            connectors[system],
-            binding,
-            config.systems[system],
-            compile_reader(entity, binding),
-            on_page=lambda n: progress.advance(label, n),  # noqa: B023 (called right here)
-        )
-        progress.close(label)
-    sides = {
-        system: _side(name, entity, system, records, ledger) for system, records in read.items()
-    }
-    gids = {gid for side in sides.values() for gid in side.linked}
-    sides = {
-        system: replace(side, known=frozenset(ledger.native_ids(name, gids, system)))
-        for system, side in sides.items()
-    }
-    plain = compare(name, entity, sides)
-    items = classify(entity, sides, plain, _locked(name, entity, plain, ledger))
-    tally.add("selected", sum(len(records) for records in read.values()))
-    for item in items:
-        if options.every or item.action != "unchanged":
-            report.diff(item)
-        counted = COUNTED.get(item.action)
-        if counted is not None:
-            tally.add(counted)
-        if item.finding is not None:
-            classes[item.finding] += 1
-    repairs = plan_repairs(name, entity, items, sides, read) if options.apply else Repairs(name)
-    extra = sum(1 for item in items if item.action == "extra")
-    return Compared(extra, repairs, Share(name, len(detached(items)), len(gids)))
+    templates: dict[str, Side] = {}
+    repairs: list[Repairs] = []
+    extra = detaching = linked = 0
+
+    def emit(items: Sequence[PlanItem], sides: Mapping[str, Side], read: Records) -> None:
+        nonlocal extra, detaching
+        for item in items:
+            if options.every or item.action != "unchanged":
+                report.diff(item)
+            counted = COUNTED.get(item.action)
+            if counted is not None:
+                tally.add(counted)
+            if item.finding is not None:
+                classes[item.finding] += 1
+        extra += sum(1 for item in items if item.action == "extra")
+        detaching += len(detached(items))
+        if options.apply:
+            repairs.append(plan_repairs(name, entity, items, sides, read))
+
+    with Spill() as spill:
+        for system, binding in entity.bindings.items():
+            interrupt.checkpoint()
+            label = f"{name} ({system})"
+            progress.open(label, None, "reading")
+            buried: set[str] = set()
+            reader = compile_reader(entity, binding)
+            for page in read_pages(connectors[system], binding, config.systems[system], reader):
+                spill.add(system, _lined_up(name, entity, system, page, ledger, buried))
+                tally.add("selected", len(page))
+                progress.advance(label, len(page))
+            progress.close(label)
+            templates[system] = _template(name, entity, system, ledger, frozenset(buried))
+        loose = {system: spill.unlinked(system) for system in templates}
+        unlinked = {system: [held for held, _ in records] for system, records in loose.items()}
+        for chunk in spill.linked():
+            interrupt.checkpoint()
+            gids = {gid for records in chunk.values() for gid in records}
+            linked += len(gids)
+            sides = {
+                system: replace(
+                    side,
+                    linked={gid: held for gid, (held, _) in chunk.get(system, {}).items()},
+                    known=frozenset(ledger.native_ids(name, gids, system)),
+                )
+                for system, side in templates.items()
+            }
+            plain = compare(name, entity, sides)
+            seen = {s: replace(side, unlinked=unlinked[s]) for s, side in sides.items()}
+            items = classify(entity, seen, plain, _locked(name, entity, plain, ledger))
+            emit(items, seen, {s: [r for _, r in chunk.get(s, {}).values()] for s in sides})
+        sides = {s: replace(side, unlinked=unlinked[s]) for s, side in templates.items()}
+        plain = compare(name, entity, sides)
+        items = classify(entity, sides, plain, _locked(name, entity, plain, ledger))
+        emit(items, sides, {s: [r for _, r in records] for s, records in loose.items()})
+    return Compared(extra, _joined(name, repairs), Share(name, detaching, linked))
+
+
+Records = Mapping[str, Sequence[SideRecord]]
+
+
+def _joined(name: str, parts: Sequence[Repairs]) -> Repairs:
+    return Repairs(
+        name,
+        tuple(u for p in parts for u in p.unlink),
+        tuple(b for p in parts for b in p.behind),
+        tuple(c for p in parts for c in p.changes),
+    )
 
 
 def _locked(name: str, entity: Entity, items: Sequence[PlanItem], ledger: Ledger) -> frozenset[str]:
@@ -241,36 +278,45 @@ def _locked(name: str, entity: Entity, items: Sequence[PlanItem], ledger: Ledger
     return locked_ids(parse(entity.lock), golden, parents)
 
 
-def _side(
-    name: str, entity: Entity, system: str, records: Sequence[SideRecord], ledger: Ledger
-) -> Side:
-    """``records`` lined up by global id, references as global ids."""
+def _lined_up(
+    name: str,
+    entity: Entity,
+    system: str,
+    records: Sequence[SideRecord],
+    ledger: Ledger,
+    buried: set[str],
+) -> list[tuple[str | None, Held, SideRecord]]:
+    """One page of ``system``'s records with their global ids (``None``: not linked)
+    and references as global ids; the unlinked ones whose link is a tombstone (deleted
+    in the owner) are added to ``buried``."""
     gids = ledger.global_ids(name, system, [r.key for r in records])
     parents: dict[str, dict[str, str]] = {}
     for ref, reference in entity.references.items():
         natives = {str(n) for r in records if (n := r.record.refs.get(ref)) is not None}
         parents[ref] = ledger.global_ids(reference.entity, system, natives)
-    linked: dict[str, Held] = {}
-    unlinked: list[Held] = []
     links = ledger.links(name, system, [r.key for r in records if r.key not in gids])
-    buried = frozenset(key for key, link in links.items() if link.deleted)
+    buried.update(key for key, link in links.items() if link.deleted)
+    out: list[tuple[str | None, Held, SideRecord]] = []
     for r in records:
         values: dict[str, Any] = dict(r.record.values)
         for ref, native in r.record.refs.items():
             values[ref] = None if native is None else parents[ref].get(native, f"?{native}")
-        held = Held(r.key, values, r.house)
-        gid = gids.get(r.key)
-        if gid is None:
-            unlinked.append(held)
-        else:
-            linked[gid] = held
+        out.append((gids.get(r.key), Held(r.key, values, r.house), r))
+    return out
+
+
+def _template(
+    name: str, entity: Entity, system: str, ledger: Ledger, buried: frozenset[str]
+) -> Side:
+    """``system``'s side of ``name`` without its records: what it binds and writes,
+    the housekeeping its records should carry, what the ledger says of it."""
     binding = entity.bindings[system]
     names, writable = bound_names(binding), bound_names(binding, writable=True)
     back = binding.write_back
     status = back.status if back is not None else None
     house = WriteBack(dict(back.ids) if back is not None else {}, binding.global_id_field, status)
     queued = frozenset(ledger.queued_keys(name, system)) if status is not None else frozenset()
-    return Side(system, linked, unlinked, names, writable, house, buried=buried, queued=queued)
+    return Side(system, {}, (), names, writable, house, buried=buried, queued=queued)
 
 
 def _left(extra: int, findings: Mapping[str, Mapping[str, int]]) -> list[str]:

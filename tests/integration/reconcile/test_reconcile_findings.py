@@ -16,6 +16,7 @@ import pytest
 from reconcile_helpers import World, accounts, data_writes, diff
 
 from lockstep.core.plan import FINDINGS
+from lockstep.reconcile import spill
 from lockstep.reconcile.guard import MassDeleteRefused
 from lockstep.reports.summary import Summary
 from tests.support.databases import database_url
@@ -91,14 +92,8 @@ def nonzero(counts: dict[str, int]) -> dict[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
-def test_each_difference_is_found_with_its_class(any_world: World) -> None:
-    world = any_world
-    drifted = every_kind_of_drift(world)
-
-    summary = world.reconcile()
-
-    assert summary.status == "done"
-    assert findings(summary) == {
+def expected(drifted: Drifted) -> dict[tuple[str, str, str], str]:
+    return {
         ("customer", "1", "crm"): "field_mismatch",
         ("customer", "2", "crm"): "link_broken",
         ("customer", "4", "app"): "writeback_missing",
@@ -109,6 +104,16 @@ def test_each_difference_is_found_with_its_class(any_world: World) -> None:
         ("customer", drifted.only, "crm"): "extra",
         ("usage", "7", "crm"): "locked_different",
     }
+
+
+def test_each_difference_is_found_with_its_class(any_world: World) -> None:
+    world = any_world
+    drifted = every_kind_of_drift(world)
+
+    summary = world.reconcile()
+
+    assert summary.status == "done"
+    assert findings(summary) == expected(drifted)
     by_key = {(r["source_key"], r["target_system"]): r for r in diff(summary)}
     assert by_key[("9", "crm")]["reason"] == (
         f"never synced from app; not linked, but crm {drifted.globex} matches it by name "
@@ -201,3 +206,35 @@ def test_apply_is_refused_past_the_share_then_repairs_all_a_person_need_not_deci
         "1 row of locked records that differ (diff.csv: locked_different): --apply leaves them",
         "--apply: 0 created, 0 updated, 0 failed",
     )
+
+
+def test_the_same_findings_when_the_records_are_spilled_to_disk(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reconcile reads each system into a ``Spill`` and compares it a partition of
+    global ids at a time: with two records held in memory and three partitions, the
+    records go to disk and every difference is still found, with the same counts."""
+    flushed: list[int] = []
+    flush = spill.Spill._flush
+
+    def counted(self: spill.Spill) -> None:
+        flushed.append(self._count)
+        flush(self)
+
+    monkeypatch.setattr(spill, "HELD", 2)
+    monkeypatch.setattr(spill, "PARTS", 3)
+    monkeypatch.setattr(spill.Spill, "_flush", counted)
+    drifted = every_kind_of_drift(world)
+
+    summary = world.reconcile()
+
+    assert flushed and sum(flushed) >= 10
+    assert findings(summary) == expected(drifted)
+    data = json.loads((Path(summary.reports) / "summary.json").read_bytes())
+    assert nonzero(data["counts"]) == {
+        "selected": 17,
+        "created": 3,
+        "updated": 4,
+        "unchanged": 9,
+        "skipped": 2,
+    }
