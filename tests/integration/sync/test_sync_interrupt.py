@@ -162,7 +162,8 @@ def test_a_reconcile_apply_stopped_in_its_repairs_is_taken_up_by_the_next(world:
     for i in range(11, 21):
         world.sf.Account.update(rows[i]["sf_id"], {"Name": f"Drifted {i}"})
     world.write_config()
-    args = ("reconcile", "--apply", "--json", "--worker", WORKER)
+    # a quarter of the Accounts gone: past the mass-delete guard, repaired on purpose
+    args = ("reconcile", "--apply", "--allow-mass-delete", "--json", "--worker", WORKER)
 
     stopped = lockstep(world, *args, env={SIGNAL_ENV: "after_side_write:crm:INT"})
 
@@ -179,7 +180,9 @@ def test_a_reconcile_apply_stopped_in_its_repairs_is_taken_up_by_the_next(world:
         assert run is not None and (run.run_id, run.status) == (summary["run_id"], "interrupted")
         assert ledger.queue_counts()["in_flight"] == 0
 
-    again = lockstep(world, "reconcile", "--apply", "--json", "--worker", OTHER)
+    again = lockstep(
+        world, "reconcile", "--apply", "--allow-mass-delete", "--json", "--worker", OTHER
+    )
     assert again.returncode == 0, again.stderr
     check = lockstep(world, "reconcile", "--json")
     assert check.returncode == 0, check.stdout
