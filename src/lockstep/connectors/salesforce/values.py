@@ -2,13 +2,16 @@
 
 Reading, a value is converted by the *kind* of its field (``describe``): JSON gives
 numbers (parsed as ``Decimal`` by the client), dates as ``2024-05-01`` and datetimes
-as ``2024-05-01T10:00:00.000+0000``. Writing, a value is converted by its Python type:
+as ``2024-05-01T10:00:00.000+0000``; a Bulk API 2.0 query's CSV gives the same as
+text, an empty cell for null and ``true``/``false`` for booleans (``from_csv``), so
+both reads give the same values. Writing, a value is converted by its Python type:
 JSON for sObject Collections, CSV text for Bulk API 2.0 (where an empty cell leaves a
 field unchanged and ``#N/A`` clears it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +38,25 @@ def from_wire(value: Any, kind: Kind) -> Any:
     if kind == "datetime":
         return parse_datetime(value)
     return value
+
+
+def from_csv(kind: Kind) -> Callable[[str], Any]:
+    """How a Bulk API 2.0 query CSV cell of a field of ``kind`` becomes what
+    ``from_wire`` gives for the same value read as JSON: an empty cell is null (as
+    Salesforce keeps no empty text), ``true``/``false`` a boolean, the rest by kind."""
+    if kind == "boolean":
+        return _csv_boolean
+    if kind in ("string", "text", "id"):
+        return _csv_text
+    return lambda text: from_wire(text, kind) if text else None
+
+
+def _csv_boolean(text: str) -> bool | None:
+    return text == "true" if text else None
+
+
+def _csv_text(text: str) -> str | None:
+    return text or None
 
 
 def parse_datetime(text: str) -> datetime:
