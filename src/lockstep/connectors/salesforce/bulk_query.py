@@ -31,9 +31,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -163,27 +164,23 @@ def page_rows(page: Page, shape: ObjectShape, chunk: int, system: str) -> Iterat
     reader = csv.reader(io.TextIOWrapper(io.BytesIO(page.csv), encoding="utf-8", newline=""))
     names = next(reader, None) or []
     converters = [_converter(shape, name) for name in names]
-    width = len(names)
-    rows: list[Row] = []
     seen = 0
-    for cells in reader:
-        if len(cells) != width:
+    while batch := list(itertools.islice(reader, chunk)):
+        cells = [row for row in batch if row]  # a blank line is no record
+        wrong = next((len(row) for row in cells if len(row) != len(names)), None)
+        if wrong is not None:
             raise Unreachable(
-                system, f"a Bulk query result row has {len(cells)} cells, not {width}"
+                system, f"a Bulk query result row has {wrong} cells, not {len(names)}"
             )
-        values = [convert(cell) for convert, cell in zip(converters, cells, strict=True)]
-        rows.append(dict(zip(names, values, strict=True)))
-        if len(rows) >= chunk:
-            seen += len(rows)
-            yield rows
-            rows = []
-    seen += len(rows)
-    if rows:
-        yield rows
+        seen += len(cells)
+        if cells:
+            by_column = zip(converters, zip(*cells, strict=True), strict=True)
+            columns = [convert(column) for convert, column in by_column]
+            yield [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
     if page.count is not None and seen != page.count:
         raise Unreachable(system, f"a Bulk query result page held {seen} of its {page.count} rows")
 
 
-def _converter(shape: ObjectShape, name: str) -> Callable[[str], Any]:
+def _converter(shape: ObjectShape, name: str) -> Callable[[Sequence[str]], list[Any]]:
     found = shape.field(name)
-    return from_csv(found.kind) if found is not None else str
+    return from_csv(found.kind) if found is not None else list

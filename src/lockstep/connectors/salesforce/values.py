@@ -11,7 +11,7 @@ field unchanged and ``#N/A`` clears it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -40,23 +40,43 @@ def from_wire(value: Any, kind: Kind) -> Any:
     return value
 
 
-def from_csv(kind: Kind) -> Callable[[str], Any]:
-    """How a Bulk API 2.0 query CSV cell of a field of ``kind`` becomes what
-    ``from_wire`` gives for the same value read as JSON: an empty cell is null (as
-    Salesforce keeps no empty text), ``true``/``false`` a boolean, the rest by kind."""
-    if kind == "boolean":
-        return _csv_boolean
+CSV_PARSERS: dict[str, Callable[[str], Any]] = {
+    "decimal": Decimal,
+    "float": float,
+    "integer": int,
+    "date": date.fromisoformat,
+}
+
+
+def from_csv(kind: Kind) -> Callable[[Sequence[str]], list[Any]]:
+    """How a column of Bulk API 2.0 query CSV cells of a field of ``kind`` becomes what
+    ``from_wire`` gives for the same values read as JSON: an empty cell is null (as
+    Salesforce keeps no empty text), ``true``/``false`` a boolean, the rest by kind.
+    A whole column at a time: a query of a million rows converts millions of cells."""
     if kind in ("string", "text", "id"):
-        return _csv_text
-    return lambda text: from_wire(text, kind) if text else None
+        return lambda cells: [cell or None for cell in cells]
+    if kind == "boolean":
+        return lambda cells: [cell == "true" if cell else None for cell in cells]
+    if kind == "datetime":
+        return _datetimes
+    parse = CSV_PARSERS[kind]
+    return lambda cells: [parse(cell) if cell else None for cell in cells]
 
 
-def _csv_boolean(text: str) -> bool | None:
-    return text == "true" if text else None
-
-
-def _csv_text(text: str) -> str | None:
-    return text or None
+def _datetimes(cells: Sequence[str]) -> list[datetime | None]:
+    """Datetimes, each text parsed once (a column repeats them: records loaded or
+    changed together share their stamps)."""
+    seen: dict[str, datetime] = {}
+    out: list[datetime | None] = []
+    for cell in cells:
+        if not cell:
+            out.append(None)
+            continue
+        found = seen.get(cell)
+        if found is None:
+            found = seen[cell] = parse_datetime(cell)
+        out.append(found)
+    return out
 
 
 def parse_datetime(text: str) -> datetime:
