@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from lockstep.connectors.salesforce.bulk_query import Page, QueryJob, job_failure, page_rows
+from lockstep.connectors.salesforce import bulk_query
+from lockstep.connectors.salesforce.bulk_query import (
+    Page,
+    QueryJob,
+    csv_width,
+    job_failure,
+    page_rows,
+)
 from lockstep.core.shapes import FieldShape, ObjectShape
 from lockstep.errors import SchemaError, Terminal, Transient, Unreachable
 
@@ -60,13 +67,13 @@ class ScriptedOrg:
         return self.pages.pop(0)
 
 
-def job(org: ScriptedOrg, timeout: float = 10.0) -> QueryJob:
+def job(org: ScriptedOrg, timeout: float = 10.0, page_records: int = 2) -> QueryJob:
     clock = Clock()
     return QueryJob(
         org,  # type: ignore[arg-type]
         poll_seconds=0.5,
         timeout_seconds=timeout,
-        page_records=2,
+        page_records=page_records,
         sleep=clock.sleep,
         clock=clock,
     )
@@ -109,7 +116,7 @@ def test_results_are_paged_by_locator_and_counted() -> None:
         Reply(header + b'"a3","2","false"\n', last),
     ]
     org = ScriptedOrg([{}], pages)
-    found = [row for rows in job(org).rows("J", 3, SHAPE, 10) for row in rows]
+    found = [row for rows in job(org).rows("J", 3, SHAPE, 10, 20.0) for row in rows]
     assert [r["Id"] for r in found] == ["a1", "a2", "a3"]
     assert found[1] == {"Id": "a2", "Amount__c": None, "Active__c": None}
     assert found[2]["Active__c"] is False
@@ -119,10 +126,29 @@ def test_results_are_paged_by_locator_and_counted() -> None:
     ]
 
 
+def test_a_page_of_wide_rows_holds_fewer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk_query, "PAGE_BYTES", 1000)
+    wide = b'"Id","Amount__c"\n' + b'"' + b"a" * 96 + b'","1"\n'  # 120 bytes a row
+    pages = [
+        Reply(wide, {"Sforce-NumberOfRecords": "1", "Sforce-Locator": "MQ"}),
+        Reply(wide, {"Sforce-NumberOfRecords": "1", "Sforce-Locator": "null"}),
+    ]
+    org = ScriptedOrg([{}], pages)
+    assert (
+        len([r for rows in job(org, page_records=500).rows("J", 2, SHAPE, 10, 20.0) for r in rows])
+        == 2
+    )
+    assert [path.split("?")[1] for _, path in org.calls] == [
+        "maxRecords=50",  # 1,000 bytes of rows guessed at 20
+        "maxRecords=8&locator=MQ",  # of rows seen at 120
+    ]
+    assert csv_width([{"Id": "a1", "Amount__c": None}]) == 8
+
+
 def test_results_short_of_the_jobs_count_raise() -> None:
     page = Reply(b'"Id"\n"a1"\n', {"Sforce-NumberOfRecords": "1", "Sforce-Locator": "null"})
     with pytest.raises(Unreachable, match="processed 2 rows; its results held 1"):
-        list(job(ScriptedOrg([{}], [page])).rows("J", 2, SHAPE, 10))
+        list(job(ScriptedOrg([{}], [page])).rows("J", 2, SHAPE, 10, 20.0))
 
 
 def test_a_page_short_of_its_count_or_a_cell_raises() -> None:

@@ -10,7 +10,10 @@
 so N records cost 1 + the polls (usually one to three) + ⌈N / page_records⌉ calls,
 where REST query pages cost ⌈N / 2,000⌉. A page is fetched whole, then parsed and
 handed on in chunks; the next is fetched only once the caller has taken those, so
-memory holds one page of CSV and one chunk of rows.
+memory holds one page of CSV and one chunk of rows. A page is asked for in records,
+``page_records`` of them unless so many would pass ``PAGE_BYTES`` of CSV (an object
+of hundreds of fields, or long text), judged by the size of the rows seen so far: the
+REST page before the job, then each results page.
 
 CSV cells are text: an empty cell is null, booleans are ``true``/``false``, numbers,
 dates and datetimes are written as in JSON; ``values.from_csv`` turns each, by its
@@ -46,6 +49,9 @@ from lockstep.core.records import Row
 from lockstep.core.shapes import ObjectShape
 from lockstep.errors import SystemFailure, Transient, Unreachable, classify_http
 
+# A results page is asked for in records (maxRecords); fewer than ``page_records`` when
+# that many would pass this much CSV, judged from the rows read so far.
+PAGE_BYTES = 64 << 20
 ERROR_CODE = re.compile(r"^\s*([A-Za-z_]+)\s*:")
 SERVER_SIDE = frozenset({"InternalServerError", "UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE"})
 
@@ -113,11 +119,14 @@ class QueryJob:
                 )
             schedule = schedule.after(info, now - started)
 
-    def rows(self, job_id: str, total: int, shape: ObjectShape, chunk: int) -> Iterator[list[Row]]:
+    def rows(
+        self, job_id: str, total: int, shape: ObjectShape, chunk: int, row_bytes: float
+    ) -> Iterator[list[Row]]:
         """The ``total`` rows of a completed job, ``chunk`` at a time, converted by the
-        kinds of ``shape``'s fields; raises rather than end short of ``total``."""
+        kinds of ``shape``'s fields; raises rather than end short of ``total``. Rows
+        are taken to be about ``row_bytes`` of CSV until a page shows their size."""
         read = 0
-        for page in self._pages(job_id):
+        for page in self._pages(job_id, row_bytes):
             for rows in page_rows(page, shape, chunk, self.client.system):
                 read += len(rows)
                 yield rows
@@ -127,15 +136,23 @@ class QueryJob:
                 f"Bulk query job {job_id} processed {total} rows; its results held {read}",
             )
 
-    def _pages(self, job_id: str) -> Iterator[Page]:
+    def page_size(self, row_bytes: float) -> int:
+        """The ``maxRecords`` of a page of rows of about ``row_bytes``: ``page_records``,
+        fewer when those would pass ``PAGE_BYTES``."""
+        return max(1, min(self.page_records, int(PAGE_BYTES / max(row_bytes, 1.0))))
+
+    def _pages(self, job_id: str, row_bytes: float) -> Iterator[Page]:
         locator: str | None = None
         while True:
-            path = f"jobs/query/{job_id}/results?maxRecords={self.page_records}"
+            path = f"jobs/query/{job_id}/results?maxRecords={self.page_size(row_bytes)}"
             if locator is not None:
                 path += f"&locator={quote(locator)}"
             reply = self.client.raw("GET", path)
             count = reply.headers.get("Sforce-NumberOfRecords")
-            yield Page(reply.content, int(count) if count is not None else None)
+            page = Page(reply.content, int(count) if count is not None else None)
+            if page.count:
+                row_bytes = len(page.csv) / page.count
+            yield page
             locator = reply.headers.get("Sforce-Locator")
             if not locator or locator == "null":
                 return
@@ -179,6 +196,17 @@ def page_rows(page: Page, shape: ObjectShape, chunk: int, system: str) -> Iterat
             yield [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
     if page.count is not None and seen != page.count:
         raise Unreachable(system, f"a Bulk query result page held {seen} of its {page.count} rows")
+
+
+def csv_width(rows: Sequence[Row]) -> float:
+    """About how many bytes of CSV a row like ``rows`` takes (each value quoted and
+    followed by a comma)."""
+    if not rows:
+        return 1.0
+    cells = sum(
+        len(str(value)) + 3 if value is not None else 3 for row in rows for value in row.values()
+    )
+    return cells / len(rows)
 
 
 def _converter(shape: ObjectShape, name: str) -> Callable[[Sequence[str]], list[Any]]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from lockstep.connectors.salesforce.bulk_query import QueryJob
+from lockstep.connectors.salesforce.bulk_query import QueryJob, csv_width
 from lockstep.connectors.salesforce.client import SalesforceClient
 from lockstep.connectors.salesforce.values import from_wire
 from lockstep.core.records import Row
@@ -112,7 +112,8 @@ def snapshot(
         job_id = _job(bulk, soql)
         if job_id is not None:
             processed = bulk.wait(job_id, total)
-            yield from _without(bulk.rows(job_id, processed, shape, size), first)
+            chunks = bulk.rows(job_id, processed, shape, size, csv_width(first))
+            yield from _without(chunks, first)
             return
     for records in following(client, reply, size):
         yield [to_row(record, shape) for record in records]

@@ -82,6 +82,8 @@ def _datetimes(cells: Sequence[str]) -> list[datetime | None]:
 def parse_datetime(text: str) -> datetime:
     """``2024-05-01T10:00:00.000+0000`` (or any ISO form) as an aware UTC datetime."""
     parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is UTC:
+        return parsed
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
