@@ -65,7 +65,7 @@ class Page:
 
 
 class QueryJob:
-    """Query jobs of one org: ``create`` one, ``wait`` for it, read its ``pages``."""
+    """Query jobs of one org: ``create`` one, ``wait`` for it, read its ``rows``."""
 
     def __init__(
         self,
@@ -130,6 +130,7 @@ class QueryJob:
             for rows in page_rows(page, shape, chunk, self.client.system):
                 read += len(rows)
                 yield rows
+            del page  # before the next is fetched: one page in memory, not two
         if read != total:
             raise Unreachable(
                 self.client.system,
@@ -149,11 +150,13 @@ class QueryJob:
                 path += f"&locator={quote(locator)}"
             reply = self.client.raw("GET", path)
             count = reply.headers.get("Sforce-NumberOfRecords")
+            locator = reply.headers.get("Sforce-Locator")
             page = Page(reply.content, int(count) if count is not None else None)
+            del reply
             if page.count:
                 row_bytes = len(page.csv) / page.count
             yield page
-            locator = reply.headers.get("Sforce-Locator")
+            del page
             if not locator or locator == "null":
                 return
 
