@@ -24,10 +24,12 @@ def count(sf: Salesforce, obj: str, where: str = "") -> int:
 
 def data_writes(stats: Mapping[str, Any]) -> dict[str, int]:
     """The write calls to the org's data among the emulator's counted routes (a SOQL
-    query is a GET; logins and the admin API are not the org's data)."""
+    query is a GET, a Bulk API 2.0 query job a POST that reads; logins and the admin
+    API are not the org's data)."""
     writes = {}
     for route, n in stats["by_route"].items():
         method, _, path = route.partition(" ")
-        if method in WRITE_METHODS and path.startswith("/services/data/"):
+        reads = "/jobs/query" in path
+        if method in WRITE_METHODS and path.startswith("/services/data/") and not reads:
             writes[route] = n
     return writes

@@ -112,6 +112,14 @@ class SalesforceSystem(Strict):
     batch_size: int = Field(
         200, ge=1, le=200, description="Records per sObject Collections call (at most 200)."
     )
+    bulk_query_threshold: int = Field(
+        20_000,
+        ge=1,
+        description="Reads of a whole object (`plan`, `migrate`, `reconcile`) that match at "
+        "least this many records go through one Bulk API 2.0 query job; smaller ones through "
+        "REST query pages of 2,000 records, a call each. The first page is read through REST "
+        "either way: it says how many match.",
+    )
     shed_at: float = Field(
         0.8,
         gt=0,

@@ -10,7 +10,8 @@
     retry.py         full-jitter backoff
     describe.py      describe → ObjectShape (type → kind)
     values.py        Python values to and from JSON and CSV
-    read.py          SOQL paging, snapshot
+    read.py          SOQL paging, snapshot (REST, or Bulk above a threshold)
+    bulk_query.py    Bulk API 2.0 query jobs: poll, result pages, CSV rows
     poll.py          changes by SystemModstamp polling
     records.py       ops as records, grouping, per-record errors
     apply.py         groups to Collections or Bulk

@@ -1,7 +1,8 @@
 """``SalesforceConnector``: one org behind the ``Connector`` seam.
 
 It logs in on first use (``auth``), sends every call through one counted session
-(``session``, ``client``), reads with SOQL (``read``, ``poll``) and writes through
+(``session``, ``client``), reads with SOQL (``read``, ``poll``; a large snapshot
+through one Bulk API 2.0 query job, ``bulk_query``) and writes through
 sObject Collections or Bulk API 2.0 (``apply``). Before it starts new work it checks
 the org's reported API usage: at ``shed_at`` of the daily allocation it raises
 ``QuotaShed`` rather than eat into what the org's other integrations need.
@@ -21,6 +22,7 @@ from lockstep.connectors.base import CallCounter, CaptureCheck, CaptureSpec
 from lockstep.connectors.salesforce import apply as applying
 from lockstep.connectors.salesforce import poll, read
 from lockstep.connectors.salesforce.bulk import BulkJob
+from lockstep.connectors.salesforce.bulk_query import QueryJob
 from lockstep.connectors.salesforce.client import SalesforceClient
 from lockstep.connectors.salesforce.describe import object_shape
 from lockstep.connectors.salesforce.retry import RetryPolicy
@@ -30,6 +32,7 @@ from lockstep.core.shapes import ObjectShape
 from lockstep.errors import QuotaShed, Terminal
 
 POLLED = ("poll", "watermark")
+PAGE_RECORDS = 100_000
 
 
 class CaptureUnsupported(Terminal):
@@ -40,7 +43,9 @@ class SalesforceConnector:
     """A Salesforce org, reached through simple-salesforce.
 
     ``attempts`` and ``base_delay`` set the retries of a failing call (full-jitter
-    backoff); ``bulk_timeout_seconds`` how long a Bulk job may run before it is aborted.
+    backoff); ``bulk_timeout_seconds`` how long a Bulk job may run before it is aborted;
+    ``bulk_page_records`` the records of one page of a Bulk query's results (the
+    ``maxRecords`` asked for: memory holds one such page of CSV).
     """
 
     def __init__(
@@ -51,6 +56,7 @@ class SalesforceConnector:
         attempts: int = 3,
         base_delay: float = 0.2,
         bulk_timeout_seconds: float = 3600.0,
+        bulk_page_records: int = PAGE_RECORDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.name = name
@@ -62,6 +68,13 @@ class SalesforceConnector:
             self._client,
             poll_seconds=config.bulk_poll_seconds,
             timeout_seconds=bulk_timeout_seconds,
+            sleep=sleep,
+        )
+        self._query = QueryJob(
+            self._client,
+            poll_seconds=config.bulk_poll_seconds,
+            timeout_seconds=bulk_timeout_seconds,
+            page_records=bulk_page_records,
             sleep=sleep,
         )
         self._shapes: dict[str, ObjectShape] = {}
@@ -82,7 +95,15 @@ class SalesforceConnector:
     ) -> Iterator[Sequence[Row]]:
         self._shed()
         shape = self._shape(obj)
-        yield from read.snapshot(self._client, shape, fields, where=where, page_size=page_size)
+        yield from read.snapshot(
+            self._client,
+            shape,
+            fields,
+            where=where,
+            page_size=page_size,
+            bulk=self._query,
+            bulk_threshold=self.config.bulk_query_threshold,
+        )
 
     def changes(
         self,

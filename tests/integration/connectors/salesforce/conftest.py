@@ -14,7 +14,13 @@ from sf_helpers import MakeConnector, sf_config
 
 from lockstep.connectors.salesforce import SalesforceConnector
 
-CONNECTOR_OPTIONS = ("attempts", "base_delay", "bulk_timeout_seconds", "sleep")
+CONNECTOR_OPTIONS = (
+    "attempts",
+    "base_delay",
+    "bulk_timeout_seconds",
+    "bulk_page_records",
+    "sleep",
+)
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ def build_app(org: Org) -> ASGIApp:
             body=await request.body(),
             session=session,
             base_url=instance_url(request),
+            job_failure=request.scope.get(faults.JOB_FAILURE),
         )
         try:
             reply = ctx.router.dispatch(ctx, call)

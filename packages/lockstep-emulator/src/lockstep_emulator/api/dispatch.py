@@ -33,6 +33,9 @@ class Call:
     body: bytes
     session: Session
     base_url: str  # "https://127.0.0.1:8443"
+    # Fault injection (``job_failed``): the errorMessage the Bulk job this call starts
+    # ends Failed with, instead of running.
+    job_failure: str | None = None
 
     def json(self) -> Any:
         """The body as JSON, or 400 JSON_PARSER_ERROR naming where it broke."""

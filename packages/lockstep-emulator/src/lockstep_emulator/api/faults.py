@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from lockstep_emulator.api.context import ApiContext
 
 ADMIN_PREFIX = "/_emulator/"
+# The scope key a ``job_failed`` rule sets: the errorMessage of the job the request starts.
+JOB_FAILURE = "lockstep_emulator.job_failure"
 DISCONNECT_WAIT = 5.0  # seconds to wait for uvicorn to notice an aborted connection
 
 
@@ -96,6 +98,8 @@ class FaultInjector:
         elif isinstance(last, rules.DropAfterCommit):
             await self.app(scope, receive, _swallow)
             await _drop(receive, send)
+        elif isinstance(last, rules.JobFailed):
+            await self.app({**scope, JOB_FAILURE: last.message}, receive, send)
         elif isinstance(last, rules.ExpireSession):
             token = token_of(Request(scope))
             if token:

@@ -132,6 +132,22 @@ class QueryTimeout(_Rule):
     kind: Literal["query_timeout"] = Field(description="The fault.")
 
 
+class JobFailed(_Rule):
+    """The Bulk API 2.0 job the request starts (``POST jobs/query``, or ``PATCH
+    jobs/ingest/{id}`` to UploadComplete) is accepted as usual, then ends ``Failed``
+    without running, with ``message`` as its ``errorMessage``, as Salesforce's jobs do
+    when a query runs too long or an internal error stops them. Other requests it
+    matches go through untouched."""
+
+    kind: Literal["job_failed"] = Field(description="The fault.")
+    message: str = Field(
+        "InternalServerError : An unexpected error occurred.",
+        min_length=1,
+        max_length=2000,
+        description="The failed job's errorMessage.",
+    )
+
+
 FaultRule = Annotated[
     HttpError
     | Latency
@@ -140,7 +156,8 @@ FaultRule = Annotated[
     | ExpireSession
     | UnableToLockRow
     | RequestLimitExceeded
-    | QueryTimeout,
+    | QueryTimeout
+    | JobFailed,
     Field(discriminator="kind"),
 ]
 KINDS = frozenset(
@@ -153,6 +170,7 @@ KINDS = frozenset(
         "unable_to_lock_row",
         "request_limit_exceeded",
         "query_timeout",
+        "job_failed",
     }
 )
 

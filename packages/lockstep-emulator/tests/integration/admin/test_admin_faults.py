@@ -186,6 +186,54 @@ def test_query_timeout_matches_the_queried_object(admin: AdminClient, login: Log
     assert sf.query("SELECT COUNT() FROM Account")["totalSize"] >= 0
 
 
+def wait_for_end(sf: Salesforce, path: str) -> dict[str, object]:
+    for _ in range(200):
+        info = sf.restful(path)
+        if info["state"] in ("JobComplete", "Failed", "Aborted"):
+            return dict(info)
+        time.sleep(0.02)
+    raise AssertionError(f"{path} did not end")
+
+
+def test_job_failed_fails_the_query_job_the_request_starts(
+    admin: AdminClient, login: Login
+) -> None:
+    sf = login()
+    admin.set_faults(
+        [{"kind": "job_failed", "message": "QUERY_TIMEOUT : too long", "count": 1,
+          "match": {"method": "POST", "path": "/jobs/query$"}}]
+    )  # fmt: skip
+    soql = '{"operation": "query", "query": "SELECT Id FROM Account"}'
+    created = sf.restful("jobs/query", method="POST", data=soql)
+    assert created["state"] == "UploadComplete"
+    info = wait_for_end(sf, f"jobs/query/{created['id']}")
+    assert (info["state"], info["errorMessage"]) == ("Failed", "QUERY_TIMEOUT : too long")
+    with pytest.raises(SalesforceGeneralError) as caught:
+        sf.restful(f"jobs/query/{created['id']}/results")
+    assert caught.value.status == 409  # INVALIDJOBSTATE: no results from a failed job
+    again = sf.restful("jobs/query", method="POST", data=soql)  # the count is used up
+    assert wait_for_end(sf, f"jobs/query/{again['id']}")["state"] == "JobComplete"
+
+
+def test_job_failed_fails_the_ingest_job_being_closed(admin: AdminClient, login: Login) -> None:
+    sf = login()
+    admin.set_faults([{"kind": "job_failed", "match": {"method": "PATCH", "path": "/ingest/"}}])
+    spec = '{"object": "Account", "operation": "insert", "lineEnding": "LF"}'
+    job = sf.restful("jobs/ingest", method="POST", data=spec)
+    upload = sf.session.put(
+        f"{sf.base_url}jobs/ingest/{job['id']}/batches",
+        data=b"Name\nNever written\n",
+        headers={**sf.headers, "Content-Type": "text/csv"},
+    )
+    assert upload.status_code == 201
+    sf.restful(f"jobs/ingest/{job['id']}", method="PATCH", data='{"state": "UploadComplete"}')
+    info = wait_for_end(sf, f"jobs/ingest/{job['id']}")
+    assert info["state"] == "Failed"
+    assert info["errorMessage"] == "InternalServerError : An unexpected error occurred."
+    admin.clear_faults()
+    assert sf.query("SELECT Id FROM Account WHERE Name = 'Never written'")["totalSize"] == 0
+
+
 def test_object_rules_see_the_records_of_a_collection(admin: AdminClient, login: Login) -> None:
     sf = login()
     admin.set_faults([{"kind": "http_error", "status": 503, "match": {"object": "Contact"}}])

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from lockstep_emulator.api.bulk2 import service
 from lockstep_emulator.api.bulk2.errors import Bulk2Error, bad_value, invalid_state, no_such_job
-from lockstep_emulator.api.bulk2.lifecycle import now_text
+from lockstep_emulator.api.bulk2.lifecycle import finish, now_text
 from lockstep_emulator.api.bulk2.model import (
     ABORTED,
+    FAILED,
     IN_PROGRESS,
     JOB_TYPES,
     OPEN,
@@ -70,6 +71,16 @@ def csv_reply(call: Call, body: bytes, headers: dict[str, str] | None = None) ->
         body = gzipped(body)
         out["Content-Encoding"] = "gzip"
     return Reply(200, raw=body, media_type=CSV, headers=out)
+
+
+def start(ctx: ApiContext, call: Call, job: Job) -> None:
+    """Hand a closed job to the workers; under a ``job_failed`` fault it ends Failed
+    instead, with the rule's message."""
+    jobs = service.of(ctx)
+    if call.job_failure is None:
+        jobs.submit(job)
+    else:
+        finish(jobs.store, ctx.org, job.id, FAILED, error_message=call.job_failure)
 
 
 def new_state(call: Call) -> str:

@@ -31,6 +31,7 @@ from lockstep_emulator.api.bulk2.common import (
     job_list,
     json_object,
     new_state,
+    start,
 )
 from lockstep_emulator.api.bulk2.dialect import DELIMITERS, LINE_ENDINGS, Dialect, row_end
 from lockstep_emulator.api.bulk2.errors import Bulk2Error, bad_value, invalid_job, invalid_state
@@ -180,7 +181,7 @@ def change_state(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
         return current.moved(UPLOAD_COMPLETE, stamp)
 
     job = jobs.store.update(job.id, close)
-    jobs.submit(job)
+    start(ctx, call, job)
     return Reply(200, created_body(job))
 
 

@@ -25,6 +25,7 @@ from lockstep_emulator.api.bulk2.common import (
     job_list,
     json_object,
     new_state,
+    start,
 )
 from lockstep_emulator.api.bulk2.errors import Bulk2Error, bad_value, invalid_job, invalid_state
 from lockstep_emulator.api.bulk2.extract import compile_bulk_query
@@ -84,7 +85,7 @@ def create(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
                 query=text,
             )
         )
-    jobs.submit(job)
+    start(ctx, call, job)
     return Reply(200, created_body(job))
 
 
