@@ -31,6 +31,7 @@ from typing import Any
 
 from lockstep.config.entities import Entity, SyncStatus
 from lockstep.core.plan import FieldChange, PlanItem
+from lockstep.core.shapes import Kind
 from lockstep.mapping.ownership import owner_of
 from lockstep.mapping.record import kind_of
 from lockstep.mapping.status import missing
@@ -88,9 +89,12 @@ def compare(name: str, entity: Entity, sides: Mapping[str, Side]) -> list[PlanIt
     """A ``PlanItem`` per record and system (see the module docstring), global ids in
     sorted order, the unlinked records last."""
     items: list[PlanItem] = []
+    checks = {system: _checks(entity, sides, side) for system, side in sides.items()}
     gids = sorted({gid for side in sides.values() for gid in side.linked})
     for gid in gids:
-        items.extend(_one(name, entity, sides, gid, side) for side in sides.values())
+        items.extend(
+            _one(name, entity, sides, gid, side, checks[system]) for system, side in sides.items()
+        )
     owner = entity.owner
     for system, side in sides.items():
         owns = system == owner  # a record exists because its owner has it
@@ -120,14 +124,29 @@ def compare(name: str, entity: Entity, sides: Mapping[str, Side]) -> list[PlanIt
     return items
 
 
-def _one(name: str, entity: Entity, sides: Mapping[str, Side], gid: str, side: Side) -> PlanItem:
+Check = tuple[str, str, Kind]  # a field ``side`` is compared on, its owner, its kind
+
+
+def _checks(entity: Entity, sides: Mapping[str, Side], side: Side) -> tuple[Check, ...]:
+    """The fields ``side`` is compared on with another system that owns and binds
+    them, by name: worked out once per comparison, not per record."""
+    found: list[Check] = []
+    for field_ in side.compared:
+        owner = owner_of(entity, field_)
+        if owner != side.system and owner in sides and field_ in sides[owner].names:
+            found.append((field_, owner, kind_of(entity, field_)))
+    return tuple(sorted(found))
+
+
+def _one(
+    name: str,
+    entity: Entity,
+    sides: Mapping[str, Side],
+    gid: str,
+    side: Side,
+    checks: Sequence[Check],
+) -> PlanItem:
     mine = side.linked.get(gid)
-    references: dict[str, tuple[str, Held]] = {}  # field -> (its owner, the owner's record)
-    for name_ in side.compared:
-        owner = owner_of(entity, name_)
-        held = sides[owner].linked.get(gid) if owner in sides else None
-        if held is not None and name_ in sides[owner].names:
-            references[name_] = (owner, held)
     owner = entity.owner
     source = owner if owner in sides else side.system
     source_held = sides[source].linked.get(gid) if source in sides else None
@@ -156,13 +175,16 @@ def _one(name: str, entity: Entity, sides: Mapping[str, Side], gid: str, side: S
             f"gone from {source}, which owns it: --apply leaves it here (delete it, "
             f"or restore it in {source})",
         )
-    changes = tuple(
-        FieldChange(f, mine.values.get(f), held.values.get(f))
-        for f, (owner, held) in sorted(references.items())
-        if owner != side.system
-        and f in held.values
-        and not same(mine.values.get(f), held.values.get(f), kind_of(entity, f))
-    )
+    changes: list[FieldChange] = []
+    owners: set[str] = set()
+    for f, owner_, kind in checks:
+        held = sides[owner_].linked.get(gid)
+        if held is None or f not in held.values:
+            continue
+        theirs, ours = held.values[f], mine.values.get(f)
+        if not same(ours, theirs, kind):
+            changes.append(FieldChange(f, ours, theirs))
+            owners.add(owner_)
     if not changes and source_held is not None:
         house = _house(sides, gid, side, mine)
         if house:
@@ -178,7 +200,6 @@ def _one(name: str, entity: Entity, sides: Mapping[str, Side], gid: str, side: S
                 changes=house,
             )
     if changes:
-        owners = sorted({references[c.field][0] for c in changes})
         return PlanItem(
             name,
             source,
@@ -187,8 +208,8 @@ def _one(name: str, entity: Entity, sides: Mapping[str, Side], gid: str, side: S
             "update",
             gid,
             mine.key,
-            reason=f"differs from {', '.join(owners)}",
-            changes=changes,
+            reason=f"differs from {', '.join(sorted(owners))}",
+            changes=tuple(changes),
         )
     return base
 

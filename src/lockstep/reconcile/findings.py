@@ -48,10 +48,16 @@ def classify(
     sides: Mapping[str, Side],
     items: Sequence[PlanItem],
     locked: frozenset[str] = frozenset(),
+    partners: dict[tuple[str, str], str] | None = None,
 ) -> list[PlanItem]:
     """``items`` (``compare``'s, for ``entity`` across ``sides``) with their ``finding``;
-    ``locked``: the global ids the entity's lock rule holds for."""
-    matched = _unlinked_matches(entity, sides, items)
+    ``locked``: the global ids the entity's lock rule holds for.
+
+    ``partners`` carries the unlinked records a match found from one call to the next,
+    when an entity is classified a part at a time (reconcile's partitions, then the
+    unlinked records): ``(system, key) -> reason``, filled by the rows that find them
+    and read by the rows of the records found, in whichever call each comes."""
+    matched = _unlinked_matches(entity, sides, items, {} if partners is None else partners)
     out: list[PlanItem] = []
     for n, item in enumerate(items):
         finding, reason = _finding(entity, sides, item, locked, matched.get(n))
@@ -123,7 +129,10 @@ def _finding(
 
 
 def _unlinked_matches(
-    entity: Entity, sides: Mapping[str, Side], items: Sequence[PlanItem]
+    entity: Entity,
+    sides: Mapping[str, Side],
+    items: Sequence[PlanItem],
+    partners: dict[tuple[str, str], str],
 ) -> dict[int, str]:
     """``{row number: reason}`` for the rows of ``unlinked_match``: each ``create``
     whose record the match rules find among the target's unlinked records (not those
@@ -133,7 +142,6 @@ def _unlinked_matches(
     indexes: dict[str, MatchIndex] = {}
     loose: dict[str, dict[str, Held]] = {}  # system -> its unlinked records by key
     found: dict[int, str] = {}
-    partners: dict[tuple[str, str], str] = {}  # (system, key) of a record found -> reason
     for n, item in enumerate(items):
         if item.action != "create":
             continue

@@ -194,6 +194,7 @@ def _entity(
     entity = config.entities[name]
     templates: dict[str, Side] = {}
     repairs: list[Repairs] = []
+    partners: dict[tuple[str, str], str] = {}  # unlinked records a match found, so far
     extra = detaching = linked = 0
 
     def emit(items: Sequence[PlanItem], sides: Mapping[str, Side], read: Records) -> None:
@@ -240,11 +241,12 @@ def _entity(
             }
             plain = compare(name, entity, sides)
             seen = {s: replace(side, unlinked=unlinked[s]) for s, side in sides.items()}
-            items = classify(entity, seen, plain, _locked(name, entity, plain, ledger))
+            locked = _locked(name, entity, plain, ledger)
+            items = classify(entity, seen, plain, locked, partners)
             emit(items, seen, {s: [r for _, r in chunk.get(s, {}).values()] for s in sides})
         sides = {s: replace(side, unlinked=unlinked[s]) for s, side in templates.items()}
         plain = compare(name, entity, sides)
-        items = classify(entity, sides, plain, _locked(name, entity, plain, ledger))
+        items = classify(entity, sides, plain, _locked(name, entity, plain, ledger), partners)
         emit(items, sides, {s: [r for _, r in records] for s, records in loose.items()})
     return Compared(extra, _joined(name, repairs), Share(name, detaching, linked))
 

@@ -288,6 +288,29 @@ def test_a_broken_link_whose_record_was_made_again_by_hand_is_an_unlinked_match(
     assert detached(list(rows.values())) == frozenset()
 
 
+def test_a_match_found_in_one_part_classes_its_partner_in_a_later_one() -> None:
+    """Reconcile classifies an entity a partition of global ids at a time, then the
+    unlinked records: the record made again by hand is ``unlinked_match`` there too,
+    as it is when everything is classified at once."""
+    owner, target = (
+        app({"G1": ("1", ACME, SYNCED)}),
+        crm({}, [("A2", ACME)], known=frozenset({"G1"})),
+    )
+    sides = {"app": owner, "crm": target}
+    partners: dict[tuple[str, str], str] = {}
+    linked = {s: replace(side, unlinked=()) for s, side in sides.items()}
+    first = classify(MATCHED, sides, compare("customer", MATCHED, linked), partners=partners)
+    loose = {s: replace(side, linked={}) for s, side in sides.items()}
+    last = classify(MATCHED, loose, compare("customer", MATCHED, loose), partners=partners)
+
+    rows = {(i.global_id or i.source_key, i.target): i.finding for i in [*first, *last]}
+    assert rows == {
+        ("G1", "app"): None,
+        ("G1", "crm"): "unlinked_match",
+        ("A2", "crm"): "unlinked_match",
+    }
+
+
 def test_several_records_found_are_all_named() -> None:
     rows = found(
         MATCHED,
