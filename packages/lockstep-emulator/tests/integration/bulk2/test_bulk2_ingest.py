@@ -325,3 +325,18 @@ def test_uploads_may_come_gzipped(bulk_http: Bulk2Http) -> None:
         1,
         0,
     )
+
+
+def test_csv_load_with_account_standard_field_headers(bulk_http: Bulk2Http) -> None:
+    """A data-loader export's headers: read-only columns left empty load like any other."""
+    site = tag()
+    data = (
+        "Name,Site,AccountSource,Jigsaw,JigsawCompanyId,SicDesc,LastActivityDate\n"
+        f"Std,{site},Partner Referral,J-7,,Saw mills,\n"
+    ).encode()
+    info = bulk_http.run(data, object="Account", operation="insert")
+    assert (info["state"], info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (
+        "JobComplete",
+        1,
+        0,
+    )
