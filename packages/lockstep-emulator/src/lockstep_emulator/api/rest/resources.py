@@ -1,4 +1,8 @@
-"""The version root's resource list, ``limits`` and ``limits/recordCount``."""
+"""The version root's resource list, ``limits`` and ``limits/recordCount``.
+
+The root ("Resources by Version") lists only the resources the emulator serves, and
+the user's ``identity`` URL, as Salesforce does.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +20,14 @@ RESOURCES = (
     "queryAll",
     "limits",
     "composite",
-    "search",
-    "recent",
-    "tooling",
     "jobs",
 )
 
 
 def resources(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
-    return Reply(200, {r: f"/services/data/v{call.version}/{r}" for r in RESOURCES})
+    listed = {r: f"/services/data/v{call.version}/{r}" for r in RESOURCES}
+    identity = f"{call.base_url}/id/{ctx.org.org_id}/{call.session.user_id}"
+    return Reply(200, {**listed, "identity": identity})
 
 
 def _limit(maximum: int, remaining: int) -> dict[str, int]:
