@@ -199,7 +199,7 @@ CASE = ObjectSpec(
     "Case",
     "500",
     (
-        readonly(text("CaseNumber", 30, name_field=True, auto_number=True)),
+        readonly(text("CaseNumber", 30, name_field=True, auto_number=True, starting_number=1000)),
         text("Subject", 255),
         area("Description"),
         pick(
