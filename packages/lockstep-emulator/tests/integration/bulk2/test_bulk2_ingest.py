@@ -362,3 +362,13 @@ def test_an_empty_upload_beside_others_adds_no_rows(bulk_http: Bulk2Http) -> Non
     bulk_http.close(created["id"])
     info = bulk_http.wait(created["id"])
     assert (info["state"], info["numberRecordsProcessed"]) == ("JobComplete", 2)
+
+
+def test_a_job_closed_without_any_upload_fails(bulk_http: Bulk2Http) -> None:
+    created = bulk_http.create(object="Account", operation="insert")
+    assert bulk_http.close(created["id"]).status_code == 200
+    info = bulk_http.wait(created["id"])
+    assert (info["state"], info["errorMessage"]) == (
+        "Failed",
+        "ClientInputError : No data was uploaded for this job",
+    )
