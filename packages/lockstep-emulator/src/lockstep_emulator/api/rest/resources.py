@@ -20,6 +20,7 @@ RESOURCES = (
     "queryAll",
     "limits",
     "composite",
+    "search",
     "jobs",
 )
 
