@@ -1,4 +1,4 @@
-"""The version root's resource list, ``limits`` and ``limits/recordCount``.
+"""The version root's resource list, ``limits``, ``limits/recordCount`` and ``recent``.
 
 The root ("Resources by Version") lists only the resources the emulator serves, and
 the user's ``identity`` URL, as Salesforce does.
@@ -21,6 +21,7 @@ RESOURCES = (
     "limits",
     "composite",
     "search",
+    "recent",
     "jobs",
 )
 
@@ -73,7 +74,16 @@ def record_count(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
     )
 
 
+def recent(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
+    """Recently viewed items: records a user viewed in the UI, or queried ``FOR VIEW``.
+
+    The emulator has no UI and records no views, so the list is always empty.
+    """
+    return Reply(200, [])
+
+
 def register(router: Router) -> None:
     router.add("GET", "", resources)
+    router.add("GET", "recent", recent)
     router.add("GET", "limits", limits)
     router.add("GET", "limits/recordCount", record_count)
