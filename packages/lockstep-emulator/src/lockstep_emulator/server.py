@@ -45,6 +45,9 @@ log = logging.getLogger("lockstep_emulator")
 
 SECRETS_FILE = "secrets.json"
 GRACEFUL_SECONDS = 5  # for requests in flight when told to stop
+# uvicorn drops a connection idle for 5 s by default; clients pool connections far
+# longer (Salesforce keeps them open for minutes), and a dropped one breaks their next call.
+KEEP_ALIVE_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def _run(org: Org, options: ServeOptions, tls: TlsFiles) -> int:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = _Server(
         config,

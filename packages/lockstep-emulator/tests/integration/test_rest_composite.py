@@ -173,3 +173,21 @@ def test_composite_batch(sf: Salesforce) -> None:
     assert reply["hasErrors"] is True
     assert [r["statusCode"] for r in reply["results"]] == [200, 404, 200]
     assert reply["results"][0]["result"]["Name"] == "Batched"
+
+
+@pytest.mark.parametrize("all_or_none", [False, True])
+def test_every_upsert_result_says_whether_it_created(sf: Salesforce, all_or_none: bool) -> None:
+    """sObject Collections upsert answers UpsertResults: ``created`` on each, false if failed."""
+    key = uuid.uuid4().hex[:8]
+    records = [
+        {"attributes": {"type": "Account"}, "External_Id__c": f"{key}-ok", "Name": "Fine"},
+        {"attributes": {"type": "Account"}, "External_Id__c": f"{key}-bad", "Name": ""},
+        {"attributes": {"type": "Account"}, "Name": "No key"},
+    ]
+    results = sf.restful(
+        "composite/sobjects/Account/External_Id__c",
+        method="PATCH",
+        json={"allOrNone": all_or_none, "records": records},
+    )
+    assert [r["success"] for r in results] == [not all_or_none, False, False]
+    assert [r["created"] for r in results] == [not all_or_none, False, False]

@@ -80,3 +80,28 @@ def test_client_mistakes_get_salesforce_errors(
     payload = reply.json()
     assert isinstance(payload, list) and payload[0]["errorCode"] == code
     assert "Traceback" not in reply.text
+
+
+def test_resources_by_version_lists_identity_and_only_what_is_served(
+    sf: Salesforce, emulator: Any
+) -> None:
+    """Resources by Version: each resource's URL, and ``identity``, the user's identity URL."""
+    headers = {"Authorization": f"Bearer {sf.session_id}"}
+    listed = raw(sf, "GET", "").json()
+    identity = listed.pop("identity")
+    assert re.fullmatch(rf"{re.escape(emulator.instance_url)}/id/00D\w{{15}}/005\w{{15}}", identity)
+    who = sf.session.get(identity, headers=headers)
+    assert who.status_code == 200 and who.json()["id"] == identity
+    assert {"search", "recent"} <= set(listed) and "tooling" not in listed
+    for name, path in listed.items():
+        served = path + "/ingest" if name == "jobs" else path
+        reply = sf.session.get(emulator.instance_url + served, headers=headers)
+        assert reply.status_code != 404, name
+
+
+def test_recent_items_are_none_since_nothing_is_viewed(sf: Salesforce) -> None:
+    """Recently Viewed Items lists what the user viewed; API reads are not views."""
+    rid = sf.Account.create({"Name": "Seen"})["id"]
+    sf.Account.get(rid)
+    reply = raw(sf, "GET", "recent/", params={"limit": "5"})
+    assert reply.status_code == 200 and reply.json() == []

@@ -176,3 +176,38 @@ def test_concurrent_paging_returns_every_row_exactly_once(
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_explain_answers_one_table_scan_plan(sf: Salesforce) -> None:
+    """Query Performance Feedback: ``{"plans": [{cardinality, fields, leadingOperationType,
+    notes, relativeCost, sobjectCardinality, sobjectType}]}``."""
+    site = "x-" + uuid.uuid4().hex[:10]
+    for n in range(3):
+        sf.Account.create({"Name": f"E{n}", "Site": site})
+    soql = f"SELECT Id FROM Account WHERE Site = '{site}' AND Name != 'E0'"
+    reply = sf.restful("query", params={"explain": soql})
+    [plan] = reply["plans"]
+    total = sf.query("SELECT COUNT() FROM Account")["totalSize"]
+    assert plan == {
+        "cardinality": 2,
+        "fields": [],
+        "leadingOperationType": "TableScan",
+        "notes": [],
+        "relativeCost": round(2 / total, 4),
+        "sobjectCardinality": total,
+        "sobjectType": "Account",
+    }
+
+
+@pytest.mark.parametrize(
+    ("explain", "code"),
+    [
+        ("SELECT Id FROM", "MALFORMED_QUERY"),
+        ("SELECT Nope__c FROM Account", "INVALID_FIELD"),
+        ("00O000000000001", "INVALID_ID"),
+    ],
+)
+def test_explain_refuses_what_query_refuses(sf: Salesforce, explain: str, code: str) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as caught:
+        sf.restful("query", params={"explain": explain})
+    assert caught.value.content[0]["errorCode"] == code

@@ -3,9 +3,11 @@ restarts on the same data directory, and how it fails on bad flags and config.""
 
 from __future__ import annotations
 
+import http.client
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -86,6 +88,28 @@ def test_stopping_does_not_wait_for_idle_keep_alive_connections() -> None:
         started = time.monotonic()
         assert process.stop() == 0
         assert time.monotonic() - started < 3
+
+
+def test_an_idle_keep_alive_connection_is_still_open_after_seven_seconds(
+    emulator: EmulatorInfo,
+) -> None:
+    """A pooled connection left idle past uvicorn's default 5 s carries the next call."""
+    context = ssl.create_default_context(cafile=emulator.ca_cert)
+    host, port = emulator.instance_url.removeprefix("https://").rsplit(":", 1)
+    connection = http.client.HTTPSConnection(host, int(port), context=context, timeout=10)
+    try:
+        connection.request("GET", "/services/data")
+        first = connection.getresponse()
+        first.read()
+        assert first.status == 200 and not first.will_close
+        sock = connection.sock
+        time.sleep(7)
+        connection.request("GET", "/services/data")
+        second = connection.getresponse()
+        second.read()
+        assert second.status == 200 and connection.sock is sock
+    finally:
+        connection.close()
 
 
 # -- token expiry ------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ def _address(prefix: str) -> tuple[FieldDef, ...]:
 
 
 NAME_REQUIRED: dict[str, Any] = {"required": True, "nillable": False, "name_field": True}
+LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 
 ORGANIZATION = ObjectSpec(
     "Organization",
@@ -154,8 +155,13 @@ ACCOUNT = ObjectSpec(
         text("Site", 80),
         pick("Ownership", "Public", "Private", "Subsidiary", "Other"),
         text("Sic", 20),
+        text("SicDesc", 80),
         text("TickerSymbol", 20),
         area("Description"),
+        pick("AccountSource", *LEAD_SOURCES),
+        text("Jigsaw", 20),
+        readonly(text("JigsawCompanyId", 20)),
+        readonly(date("LastActivityDate")),
     ),
     child_names=(("ParentId", "ChildAccounts"),),
 )
@@ -179,10 +185,12 @@ CONTACT = ObjectSpec(
         text("Department", 80),
         date("Birthdate"),
         *_address("Mailing"),
-        pick("LeadSource", "Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"),
+        pick("LeadSource", *LEAD_SOURCES),
         flag("HasOptedOutOfEmail"),
         flag("DoNotCall"),
         area("Description"),
+        text("Jigsaw", 20),
+        readonly(date("LastActivityDate")),
     ),
     child_names=(("ReportsToId", "ReportsTo__children"),),
 )
@@ -191,7 +199,7 @@ CASE = ObjectSpec(
     "Case",
     "500",
     (
-        readonly(text("CaseNumber", 30, name_field=True, auto_number=True)),
+        readonly(text("CaseNumber", 30, name_field=True, auto_number=True, starting_number=1000)),
         text("Subject", 255),
         area("Description"),
         pick(
@@ -243,13 +251,14 @@ OPPORTUNITY = ObjectSpec(
         num("Amount", T.CURRENCY),
         num("Probability", T.PERCENT, precision=3, scale=0),
         pick("Type", "Existing Customer - Upgrade", "New Customer", "Other"),
-        pick("LeadSource", "Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"),
+        pick("LeadSource", *LEAD_SOURCES),
         ref("Pricebook2Id", "Pricebook2", "Pricebook2"),
         ref("RecordTypeId", "RecordType", "RecordType"),
         readonly(flag("IsClosed")),
         readonly(flag("IsWon")),
         text("NextStep", 255),
         area("Description"),
+        readonly(date("LastActivityDate")),
     ),
     label_plural="Opportunities",
 )

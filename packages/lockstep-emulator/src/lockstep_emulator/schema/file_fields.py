@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lockstep_emulator.schema.auto_number import DEFAULT_FORMAT
 from lockstep_emulator.schema.file_format import (
     AutoNumberField,
     BooleanField,
@@ -33,7 +34,8 @@ def name_field(object_label: str, spec: NameField | None) -> FieldDef:
         return FieldDef(
             "Name", FieldType.STRING, label=spec.label or f"{object_label} Number", length=30,
             nillable=False, createable=False, updateable=False, auto_number=True,
-            name_field=True,
+            name_field=True, display_format=spec.display_format or DEFAULT_FORMAT,
+            starting_number=1 if spec.starting_number is None else spec.starting_number,
         )  # fmt: skip
     label = spec.label if spec is not None and spec.label else f"{object_label} Name"
     return FieldDef("Name", FieldType.STRING, label=label, length=80, name_field=True)
@@ -84,7 +86,8 @@ def field_def(key: str, model: FieldModel, target: str | None) -> FieldDef:
             return FieldDef(
                 key, FieldType.STRING, length=30, nillable=False, createable=False,
                 updateable=False, auto_number=True, external_id=model.external_id,
-                id_lookup=model.external_id, **common,
+                id_lookup=model.external_id, display_format=model.display_format,
+                starting_number=model.starting_number, **common,
             )  # fmt: skip
         case RollupField():  # pragma: no cover - the loader builds roll-ups
             raise AssertionError("roll-ups need their child's field: see loader._rollup_def")

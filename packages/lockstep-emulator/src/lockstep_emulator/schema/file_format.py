@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from lockstep_emulator.schema.auto_number import DEFAULT_FORMAT, format_problem
 
 STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -178,11 +180,30 @@ class RollupField(_FieldBase):
         return value
 
 
+def _display_format(value: str) -> str:
+    problem = format_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+DisplayFormat = Annotated[
+    str,
+    AfterValidator(_display_format),
+    Field(description="How each number is written, e.g. A-{0000} or {YYYY}-{000}."),
+]
+StartingNumber = Annotated[
+    int, Field(ge=0, le=999_999_999, description="The number the first record gets.")
+]
+
+
 class AutoNumberField(_FieldBase):
     """A read-only text field numbered on create."""
 
     type: Literal["auto_number"] = Field(description="The field's Salesforce type.")
     external_id: bool = Field(False, description="Usable as the key of an upsert.")
+    display_format: DisplayFormat = DEFAULT_FORMAT
+    starting_number: StartingNumber = 1
 
 
 FieldModel = Annotated[
@@ -206,6 +227,15 @@ class NameField(BaseModel):
 
     label: Label | None = Field(None, description="Label of the Name field.")
     type: Literal["text", "auto_number"] = Field("text", description="text or auto_number.")
+    display_format: DisplayFormat | None = None
+    starting_number: StartingNumber | None = None
+
+    @field_validator("display_format", "starting_number")
+    @classmethod
+    def _numbered(cls, value: object, info: ValidationInfo) -> object:
+        if value is not None and info.data.get("type") != "auto_number":
+            raise ValueError(f"{info.field_name} needs type auto_number")
+        return value
 
 
 class ValidationRuleModel(BaseModel):

@@ -107,6 +107,8 @@ class FieldDef:
     rollup: Rollup | None = None
     custom: bool = False
     auto_number: bool = False
+    display_format: str = "{00000000}"  # an auto-number's, see schema.auto_number
+    starting_number: int = 1
     name_field: bool = False
     id_lookup: bool = False
 

@@ -68,7 +68,8 @@ def create_many(
     converters = Converters(obj, creating=True)
     defaults = [(f.name, to_stored(f, f.default)) for f in obj.defaulted_fields]
     owner = obj.field("OwnerId") is not None
-    named = obj.custom and obj.field("Name") is not None
+    name_def = obj.field("Name") if obj.custom else None
+    named = name_def is not None and not name_def.auto_number
     new_id = id_maker(store, obj)
     stamp, text = stamp_text(store)
     audit = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lockstep_emulator.schema.auto_number import render
 from lockstep_emulator.schema.model import ObjectDef
 from lockstep_emulator.store.layout import format_datetime, q
 
@@ -21,9 +22,9 @@ def derive(
     if current is None:
         for f in obj.fields.values():
             if f.auto_number and not values.get(f.name):
-                values[f.name] = (
-                    f"{store.db.next_counter('auto:' + obj.name + '.' + f.name) + 1000:08d}"
-                )
+                count = store.db.next_counter(f"auto:{obj.name}.{f.name}")
+                number = f.starting_number + count - 1
+                values[f.name] = render(f.display_format, number, store.clock.now().date())
     if obj.name in ("Contact", "User") and "LastName" in values:
         first = values.get("FirstName")
         values["Name"] = f"{first} {values['LastName']}" if first else values["LastName"]

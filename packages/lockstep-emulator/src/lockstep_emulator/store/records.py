@@ -187,7 +187,8 @@ class RecordStore:
             LastModifiedById=user_id,
             SystemModstamp=text,
         )
-        if obj.custom and values.get("Name") is None and obj.field("Name") is not None:
+        name = obj.field("Name") if obj.custom else None
+        if name is not None and not name.auto_number and values.get("Name") is None:
             values["Name"] = rid
         derive(self, obj, values, None)
         checks.check_required(obj, values)

@@ -264,3 +264,22 @@ def test_bulk1_writes_emit_change_events(
         if header["changeType"] == "CREATE":
             seen.update(header["recordIds"])
     assert created <= seen
+
+
+def test_csv_load_with_account_standard_field_headers(
+    bulk: SalesforceBulk, bulk1_sf: Salesforce
+) -> None:
+    """A data-loader export's headers: read-only columns left empty load like any other."""
+    k = key()
+    header = ["Name", "AccountSource", "Jigsaw", "JigsawCompanyId", "SicDesc", "LastActivityDate"]
+    job = bulk.create_insert_job("Account", contentType="CSV")
+    [(rid, success, created, error)] = run(
+        bulk, job, csv_bytes(header, [f"std {k}", "Web", "J-9", "", "Saw mills", ""])
+    )
+    assert (success, created, error) == ("true", "true", "")
+    record = bulk1_sf.Account.get(rid)
+    assert (record["AccountSource"], record["Jigsaw"], record["SicDesc"]) == (
+        "Web",
+        "J-9",
+        "Saw mills",
+    )

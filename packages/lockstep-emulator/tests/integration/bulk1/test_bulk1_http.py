@@ -228,3 +228,25 @@ def test_query_columns_keep_their_values_and_types(
         '"Id","LastName","Birthdate","DoNotCall","HasOptedOutOfEmail"',
         f'"{made}","typed {k}","1999-01-24","true","false"',
     ]
+
+
+def test_an_empty_batch_is_refused_as_client_input(
+    raw: requests.Session, bulk1_emulator: EmulatorInfo
+) -> None:
+    """Salesforce answers an empty batch with ClientInputError and creates no batch."""
+    base = base_url(bulk1_emulator)
+    job = raw.post(
+        f"{base}/job",
+        json={"operation": "insert", "object": "Account", "contentType": "CSV"},
+        headers=JSON,
+    ).json()
+    for body in (b"", b"\n  \n"):
+        reply = raw.post(
+            f"{base}/job/{job['id']}/batch", data=body, headers={"Content-Type": "text/csv"}
+        )
+        assert reply.status_code == 400
+        assert parsed(reply) == {
+            "exceptionCode": "ClientInputError",
+            "exceptionMessage": "Unable to find any data to create batch",
+        }
+    assert parsed(raw.get(f"{base}/job/{job['id']}"))["numberBatchesTotal"] == "0"

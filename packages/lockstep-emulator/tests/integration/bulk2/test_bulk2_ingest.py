@@ -290,8 +290,6 @@ def test_bad_job_definitions_are_refused(
 
 def test_uploads_have_limits(bulk_http: Bulk2Http) -> None:
     created = bulk_http.create(object="Account", operation="insert")
-    empty = bulk_http.upload(created["id"], b"")
-    assert empty.status_code == 400
     too_big = bulk_http.upload(created["id"], b"Name\n" + b"x" * (150 * 1024 * 1024))
     assert too_big.status_code == 413
     assert too_big.json()[0]["errorCode"] == "CLIENTINPUTERROR"
@@ -324,4 +322,53 @@ def test_uploads_may_come_gzipped(bulk_http: Bulk2Http) -> None:
         "JobComplete",
         1,
         0,
+    )
+
+
+def test_csv_load_with_account_standard_field_headers(bulk_http: Bulk2Http) -> None:
+    """A data-loader export's headers: read-only columns left empty load like any other."""
+    site = tag()
+    data = (
+        "Name,Site,AccountSource,Jigsaw,JigsawCompanyId,SicDesc,LastActivityDate\n"
+        f"Std,{site},Partner Referral,J-7,,Saw mills,\n"
+    ).encode()
+    info = bulk_http.run(data, object="Account", operation="insert")
+    assert (info["state"], info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (
+        "JobComplete",
+        1,
+        0,
+    )
+
+
+def test_an_empty_upload_is_accepted_and_the_job_completes_with_nothing(
+    bulk_http: Bulk2Http,
+) -> None:
+    """Salesforce takes a zero-byte upload; the closed job completes, 0 records processed."""
+    info = bulk_http.run(b"", object="Account", operation="insert")
+    assert (info["state"], info["numberRecordsProcessed"], info["numberRecordsFailed"]) == (
+        "JobComplete",
+        0,
+        0,
+    )
+    failed = bulk_http.text(f"ingest/{info['id']}/failedResults").splitlines()
+    assert len(failed) == 1 and failed[0].startswith('"sf__Id","sf__Error"')
+
+
+def test_an_empty_upload_beside_others_adds_no_rows(bulk_http: Bulk2Http) -> None:
+    site = tag()
+    created = bulk_http.create(object="Account", operation="insert")
+    for data in (b"", f"Name,Site\nA,{site}\n".encode(), b"", f"Name,Site\nB,{site}\n".encode()):
+        assert bulk_http.upload(created["id"], data).status_code == 201
+    bulk_http.close(created["id"])
+    info = bulk_http.wait(created["id"])
+    assert (info["state"], info["numberRecordsProcessed"]) == ("JobComplete", 2)
+
+
+def test_a_job_closed_without_any_upload_fails(bulk_http: Bulk2Http) -> None:
+    created = bulk_http.create(object="Account", operation="insert")
+    assert bulk_http.close(created["id"]).status_code == 200
+    info = bulk_http.wait(created["id"])
+    assert (info["state"], info["errorMessage"]) == (
+        "Failed",
+        "ClientInputError : No data was uploaded for this job",
     )

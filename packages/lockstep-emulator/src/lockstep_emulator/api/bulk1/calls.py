@@ -134,7 +134,7 @@ def _add_batch(call: Call) -> Answer:
     if job.state != OPEN:
         raise Bulk1Error("InvalidJobState", f"Job {job.id} is not open")
     if not call.body.strip():
-        raise Bulk1Error("InvalidBatch", "The batch is empty")
+        raise Bulk1Error("ClientInputError", "Unable to find any data to create batch")
     batch = call.jobs.add_batch(job, call.body)
     return (201, *wire.info_body("batchInfo", batch.info(), call.json_errors))
 

@@ -46,9 +46,12 @@ def run_ingest(jobs: JobStore, org: Org, job_id: str, halted: Callable[[], bool]
     dialect = Dialect(job.column_delimiter, job.line_ending)
     try:
         columns, starts = _prepare(org, job, directory, dialect)
-        chunk = _chunk(org, job, columns)
+        chunk = _chunk(org, job, columns) if columns is not None else None
     except JobFailure as exc:
         finish(jobs, org, job_id, FAILED, processing_ms=elapsed(), error_message=exc.message)
+        return
+    if columns is None or chunk is None:
+        finish(jobs, org, job_id, JOB_COMPLETE, processing_ms=elapsed())
         return
     files = ResultFiles(directory, dialect, columns.names, job.progress)
     try:
@@ -112,8 +115,13 @@ def _parse(dialect: Dialect, block: bytes) -> list[list[str]]:
         raise JobFailure(f"ClientInputError : Unable to parse the CSV data: {exc}") from None
 
 
-def _prepare(org: Org, job: Job, directory: Path, dialect: Dialect) -> tuple[Columns, list[int]]:
-    """Check every upload's header; the columns, and where each upload's rows start."""
+def _prepare(
+    org: Org, job: Job, directory: Path, dialect: Dialect
+) -> tuple[Columns | None, list[int]]:
+    """Check every upload's header; the columns, and where each upload's rows start.
+
+    Empty uploads (zero bytes) are skipped; when every upload was empty there are no
+    columns and the job completes having processed nothing, as in Salesforce."""
     if job.parts == 0:
         raise JobFailure("ClientInputError : No data was uploaded for this job")
     obj = org.schema.get(job.object)
@@ -122,7 +130,11 @@ def _prepare(org: Org, job: Job, directory: Path, dialect: Dialect) -> tuple[Col
     columns: Columns | None = None
     starts = []
     for number in range(job.parts):
-        header, start = _header(part_path(directory, number), dialect)
+        path = part_path(directory, number)
+        if path.stat().st_size == 0:
+            starts.append(0)
+            continue
+        header, start = _header(path, dialect)
         if columns is None:
             columns = compile_columns(org.schema, obj, job.operation, header)
         elif [n.lower() for n in header_names(header)] != [n.lower() for n in columns.names]:
@@ -130,7 +142,6 @@ def _prepare(org: Org, job: Job, directory: Path, dialect: Dialect) -> tuple[Col
                 f"InvalidBatch : The header of upload {number + 1} differs from the first upload's"
             )
         starts.append(start)
-    assert columns is not None
     return columns, starts
 
 

@@ -1,7 +1,15 @@
 """REST handlers under ``/services/data/vNN.0/``, one module per resource family."""
 
 from lockstep_emulator.api.dispatch import Router
-from lockstep_emulator.api.rest import collections, composite, jobs, query, resources, sobjects
+from lockstep_emulator.api.rest import (
+    collections,
+    composite,
+    jobs,
+    query,
+    resources,
+    search,
+    sobjects,
+)
 
 
 def register(router: Router) -> None:
@@ -11,4 +19,5 @@ def register(router: Router) -> None:
     composite.register(router)
     jobs.register(router)
     query.register(router)
+    search.register(router)
     sobjects.register(router)

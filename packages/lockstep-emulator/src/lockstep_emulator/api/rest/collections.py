@@ -85,8 +85,13 @@ def run_each(
     all_or_none: bool,
     op: Op,
     fail_id: Callable[[Any], str | None],
+    upserting: bool = False,
 ) -> list[dict[str, Any]]:
-    """Apply ``op`` to each item in its own savepoint; honour allOrNone."""
+    """Apply ``op`` to each item in its own savepoint; honour allOrNone.
+
+    Every result of an upsert (an UpsertResult) carries ``created``, false when it failed.
+    """
+    failure: dict[str, Any] = {"created": False} if upserting else {}
     db = ctx.org.db
     results: list[dict[str, Any]] = []
     failed = False
@@ -99,16 +104,21 @@ def run_each(
                 except SalesforceError as exc:
                     failed = True
                     results.append(
-                        {"id": fail_id(item), "success": False, "errors": [exc.as_status()]}
+                        {
+                            "id": fail_id(item),
+                            "success": False,
+                            "errors": [exc.as_status()],
+                            **failure,
+                        }
                     )
             if failed and all_or_none:
                 raise _RollBack
     except _RollBack:
         for r in results:
             if r["success"]:
-                r.update(success=False, errors=[dict(ROLLED_BACK)])
-                r["id"] = None
+                r.update(success=False, errors=[dict(ROLLED_BACK)], id=None)
                 r.pop("created", None)
+                r.update(failure)
     return results
 
 
@@ -182,7 +192,7 @@ def upsert_many(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
             )
         return {"id": found, "success": True, "errors": [], "created": kind == "created"}
 
-    return Reply(200, run_each(ctx, records, all_or_none, op, lambda r: None))
+    return Reply(200, run_each(ctx, records, all_or_none, op, lambda r: None, upserting=True))
 
 
 def delete_many(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:

@@ -1,4 +1,5 @@
-"""``query`` and ``queryAll``: SOQL with paging through root-relative ``nextRecordsUrl``."""
+"""``query`` and ``queryAll``: SOQL with paging through root-relative ``nextRecordsUrl``;
+``query?explain=`` is answered by ``explain``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import orjson
 
 from lockstep_emulator import soql
 from lockstep_emulator.api.dispatch import Call, Reply, Router
+from lockstep_emulator.api.rest.explain import explain
 from lockstep_emulator.errors import SalesforceError
 
 if TYPE_CHECKING:
@@ -154,6 +156,8 @@ def page(
 
 
 def run_query(ctx: ApiContext, call: Call, p: dict[str, str], include_deleted: bool) -> Reply:
+    if "q" not in call.query and call.query.get("explain", "").strip():
+        return explain(ctx, call, call.query["explain"])
     text = call.query.get("q", "")
     if not text.strip():
         raise SalesforceError("MALFORMED_QUERY", "A query string must be provided as q=")

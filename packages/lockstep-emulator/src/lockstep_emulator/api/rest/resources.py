@@ -1,4 +1,8 @@
-"""The version root's resource list, ``limits`` and ``limits/recordCount``."""
+"""The version root's resource list, ``limits``, ``limits/recordCount`` and ``recent``.
+
+The root ("Resources by Version") lists only the resources the emulator serves, and
+the user's ``identity`` URL, as Salesforce does.
+"""
 
 from __future__ import annotations
 
@@ -18,13 +22,14 @@ RESOURCES = (
     "composite",
     "search",
     "recent",
-    "tooling",
     "jobs",
 )
 
 
 def resources(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
-    return Reply(200, {r: f"/services/data/v{call.version}/{r}" for r in RESOURCES})
+    listed = {r: f"/services/data/v{call.version}/{r}" for r in RESOURCES}
+    identity = f"{call.base_url}/id/{ctx.org.org_id}/{call.session.user_id}"
+    return Reply(200, {**listed, "identity": identity})
 
 
 def _limit(maximum: int, remaining: int) -> dict[str, int]:
@@ -69,7 +74,16 @@ def record_count(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
     )
 
 
+def recent(ctx: ApiContext, call: Call, p: dict[str, str]) -> Reply:
+    """Recently viewed items: records a user viewed in the UI, or queried ``FOR VIEW``.
+
+    The emulator has no UI and records no views, so the list is always empty.
+    """
+    return Reply(200, [])
+
+
 def register(router: Router) -> None:
     router.add("GET", "", resources)
+    router.add("GET", "recent", recent)
     router.add("GET", "limits", limits)
     router.add("GET", "limits/recordCount", record_count)
