@@ -15,7 +15,7 @@ The order makes a kill -9 at any point safe to rerun:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,139 @@ class Target:
     ext_value: Callable[[str, str], str] | None
 
 
+class Execution:
+    """Carries out one target's plan as it comes, chunk after chunk of plan items.
+
+    Writes gather across chunks into apply calls of ``CHUNK`` records (the Bulk jobs a
+    plan made all at once would make); while one call is out (a Bulk job runs, mostly
+    waiting), the next chunks are planned and the last call's results are recorded and
+    written back. One worker, so the target sees one call at a time. ``finish`` sends
+    the rest and waits for it; leaving the ``with`` block without ``finish`` (an error)
+    waits for the call that is out, records nothing more.
+    """
+
+    def __init__(
+        self,
+        t: Target,
+        *,
+        ledger: Ledger,
+        report: ReportWriter,
+        run_id: str,
+        tally: Tally,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
+        self._t = t
+        self._ledger = ledger
+        self._report = report
+        self._run_id = run_id
+        self._tally = tally
+        self._on_done = on_done
+        self._pending: list[tuple[PlanItem, Upsert | None]] = []
+        self._unchanged: list[Outcome] = []
+        self._house: dict[str, Mapping[str, Any]] = {}  # source keys not settled yet
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lockstep-apply")
+        self._out: Future[list[Outcome]] | None = None
+
+    def __enter__(self) -> Execution:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._pool.shutdown(wait=True)
+
+    def add(
+        self,
+        items: Sequence[PlanItem],
+        *,
+        known_gids: Mapping[str, str],
+        source_house: Mapping[str, Mapping[str, Any]],
+        target_house: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Take the writes among ``items`` (``known_gids``: their source records' global
+        ids the ledger had; the houses: housekeeping values by source and target key)."""
+        t = self._t
+        fresh = [
+            (i.global_id, i.source_key)
+            for i in items
+            if i.global_id and i.source_key not in known_gids and i.action in ("create", "link")
+        ]
+        if fresh:
+            self._ledger.link_many(t.entity_name, t.source, fresh)
+        invalid: list[Outcome] = []
+        for item in items:
+            if item.action in ("create", "update", "link"):
+                try:
+                    current = (target_house or {}).get(item.target_key or "", {})
+                    self._pending.append((item, _op(t, item, current)))
+                except MappingError as exc:
+                    invalid.append(Outcome(item, ok=False, error_code="INVALID", message=str(exc)))
+                    continue
+            elif item.action == "unchanged" and item.target_key:
+                self._unchanged.append(Outcome(item, ok=True, target_key=item.target_key))
+            else:
+                continue
+            self._house[item.source_key] = source_house.get(item.source_key, {})
+        self._settle(invalid, source_house)
+        while len(self._pending) >= CHUNK:
+            chunk, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
+            self._send(chunk)
+        if len(self._unchanged) >= CHUNK:
+            self._write_back_unchanged()
+
+    def finish(self) -> None:
+        """Send what is left, and record it all."""
+        if self._pending:
+            chunk, self._pending = self._pending, []
+            self._send(chunk)
+        self._collect()
+        self._write_back_unchanged()
+
+    def _send(self, chunk: list[tuple[PlanItem, Upsert | None]]) -> None:
+        out = self._out
+        outcomes = out.result() if out is not None else None
+        self._out = self._pool.submit(self._apply, chunk)
+        if outcomes is not None:
+            self._recorded(outcomes)
+
+    def _collect(self) -> None:
+        out, self._out = self._out, None
+        if out is not None:
+            self._recorded(out.result())
+
+    def _apply(self, chunk: list[tuple[PlanItem, Upsert | None]]) -> list[Outcome]:
+        writes = [(item, op) for item, op in chunk if op is not None]
+        target = self._t.target_binding.target
+        results = self._t.target_connector.apply(target, [op for _, op in writes])
+        by_item = {id(item): r for (item, _), r in zip(writes, results, strict=True)}
+        return [_outcome(item, by_item.get(id(item))) for item, _ in chunk]
+
+    def _recorded(self, outcomes: list[Outcome]) -> None:
+        _record(self._t, outcomes, self._ledger)
+        self._settle(outcomes, self._house)
+        for outcome in outcomes:
+            self._house.pop(outcome.item.source_key, None)
+        if self._on_done is not None:
+            self._on_done(len(outcomes))
+
+    def _settle(
+        self, outcomes: Sequence[Outcome], source_house: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        _settle(
+            self._t,
+            outcomes,
+            self._tally,
+            source_house,
+            self._ledger,
+            self._report,
+            self._run_id,
+        )
+
+    def _write_back_unchanged(self) -> None:
+        unchanged, self._unchanged = self._unchanged, []
+        _write_back(self._t, unchanged, self._house, self._report, self._ledger, self._run_id)
+        for outcome in unchanged:
+            self._house.pop(outcome.item.source_key, None)
+
+
 def execute(
     t: Target,
     items: Sequence[PlanItem],
@@ -65,55 +198,13 @@ def execute(
     tally: Tally,
 ) -> None:
     """Apply the writes among ``items``; record every outcome and count it in ``tally``."""
-    fresh = [
-        (i.global_id, i.source_key)
-        for i in items
-        if i.global_id and i.source_key not in known_gids and i.action in ("create", "link")
-    ]
-    if fresh:
-        ledger.link_many(t.entity_name, t.source, fresh)
-
-    pending: list[tuple[PlanItem, Upsert | None]] = []
-    invalid: list[Outcome] = []
-    for item in items:
-        if item.action not in ("create", "update", "link"):
-            continue
-        try:
-            current = (target_house or {}).get(item.target_key or "", {})
-            pending.append((item, _op(t, item, current)))
-        except MappingError as exc:
-            invalid.append(Outcome(item, ok=False, error_code="INVALID", message=str(exc)))
-
-    _settle(t, invalid, tally, source_house, ledger, report, run_id)
-    chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
-    del pending  # each chunk is dropped once answered
-
-    def send(chunk: list[tuple[PlanItem, Upsert | None]]) -> list[Outcome]:
-        writes = [(item, op) for item, op in chunk if op is not None]
-        results = t.target_connector.apply(t.target_binding.target, [op for _, op in writes])
-        by_item = {id(item): r for (item, _), r in zip(writes, results, strict=True)}
-        return [_outcome(item, by_item.get(id(item))) for item, _ in chunk]
-
-    # The next chunk is written (a Bulk job runs, mostly waiting) while this one is
-    # recorded and written back: one worker, so the target sees one job at a time.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lockstep-apply") as pool:
-        future = pool.submit(send, chunks[0]) if chunks else None
-        for i in range(len(chunks)):
-            assert future is not None
-            outcomes = future.result()
-            future = pool.submit(send, chunks[i + 1]) if i + 1 < len(chunks) else None
-            chunks[i] = []  # sent and answered: its ops need not stay in memory
-            _record(t, outcomes, ledger)
-            _settle(t, outcomes, tally, source_house, ledger, report, run_id)
-            if on_done is not None:
-                on_done(len(outcomes))
-
-    unchanged = [
-        Outcome(item, ok=True, target_key=item.target_key)
-        for item in items
-        if item.action == "unchanged" and item.target_key
-    ]
-    _write_back(t, unchanged, source_house, report, ledger, run_id)
+    with Execution(
+        t, ledger=ledger, report=report, run_id=run_id, tally=tally, on_done=on_done
+    ) as execution:
+        execution.add(
+            items, known_gids=known_gids, source_house=source_house, target_house=target_house
+        )
+        execution.finish()
 
 
 def _settle(

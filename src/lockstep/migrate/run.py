@@ -13,7 +13,8 @@ was carried is linked in the ledger and is not carried twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -22,13 +23,22 @@ from lockstep.config.entities import Entity
 from lockstep.config.loader import LoadedConfig
 from lockstep.connectors.factory import open_connector
 from lockstep.core.counts import Tally
-from lockstep.core.plan import FieldChange, PlanItem
+from lockstep.core.plan import WRITES, DuplicateGroup, FieldChange, PlanItem
 from lockstep.errors import ConfigError, Transient
 from lockstep.ledger import ExceptionEntry, Ledger
 from lockstep.mapping.record import compile_reader, compile_writer
-from lockstep.migrate.execute import Target, execute
-from lockstep.migrate.planner import PlanInput, SourceRecord, TargetRecord, plan_entity
+from lockstep.matching.index import rule_keys, rule_label
+from lockstep.migrate.execute import Execution, Target
+from lockstep.migrate.planner import (
+    PlanInput,
+    SourceRecord,
+    TargetRecord,
+    held_reason,
+    lookups,
+    plan_entity,
+)
 from lockstep.migrate.retry import in_list
+from lockstep.migrate.workfile import Keys, TargetRow, WorkFile
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
@@ -41,10 +51,11 @@ from lockstep.runs.select import (
     bound_names,
     external_id_value,
     key_field,
-    read_side,
+    read_pages,
 )
 
 Mode = Literal["plan", "migrate", "relink"]
+PLAN_CHUNK = 20_000  # source records planned at a time: what memory holds of an entity
 
 
 @dataclass(frozen=True)
@@ -76,17 +87,20 @@ def run(
             _refuse_retry_without_a_migrate(ledger, steps)
             retry_keys.update(_failed_last_time(ledger, steps))
 
-    with running(
-        loaded,
-        options.mode,
-        steps,
-        reports=options.reports,
-        connect=connect,
-        check=check,
-        interrupted_by=(Transient,),
-        progress=progress,
-    ) as session:
-        _Run(loaded, options, steps, session, retry_keys, progress).go()
+    with (
+        running(
+            loaded,
+            options.mode,
+            steps,
+            reports=options.reports,
+            connect=connect,
+            check=check,
+            interrupted_by=(Transient,),
+            progress=progress,
+        ) as session,
+        WorkFile() as work,
+    ):
+        _Run(loaded, options, steps, session, retry_keys, progress, work).go()
     return session.summary
 
 
@@ -137,6 +151,18 @@ def _failed_last_time(ledger: Ledger, steps: Sequence[Step]) -> dict[str, set[st
     return keys
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk's plan, and what carrying it out needs: its source records, the target
+    records it looked up, the global ids the ledger had."""
+
+    items: list[PlanItem]
+    duplicates: list[DuplicateGroup]
+    sources: list[SideRecord]
+    targets: list[TargetRow]
+    gid_of: dict[str, str]
+
+
 class _Run:
     def __init__(
         self,
@@ -146,6 +172,7 @@ class _Run:
         session: Session,
         retry_keys: dict[str, set[str]],
         progress: Progress,
+        work: WorkFile,
     ) -> None:
         self.config = loaded.config
         self.loaded = loaded
@@ -156,8 +183,8 @@ class _Run:
         self.ledger = session.ledger
         self.connectors = session.connectors
         self.progress = progress
-        self.planned: dict[tuple[str, str], set[str]] = {}  # (entity, target) -> source keys
         self.retry_keys = retry_keys
+        self.work = work
 
     def go(self) -> None:
         for step in self.steps:
@@ -177,20 +204,27 @@ class _Run:
         system = self.config.systems[source]
         where = self._retry_filter(name, binding_key=key_field(binding, system), system=system)
         self.progress.open(name, None, f"reading {source}")
-        sources = read_side(
-            self.connectors[source],
-            binding,
-            system,
-            compile_reader(entity, binding),
-            where=where,
-            on_page=lambda n: self.progress.advance(name, n),
+        selected = self.work.put_sources(
+            read_pages(
+                self.connectors[source],
+                binding,
+                system,
+                compile_reader(entity, binding),
+                where=where,
+                on_page=lambda n: self.progress.advance(name, n),
+            ),
+            self._keys(entity),
         )
-        counts.add("selected", len(sources))
+        counts.add("selected", selected)
         self.progress.close(name)
         for target in entity.bindings:
             if target != source:
                 interrupt.checkpoint()
-                self._target(step, entity, source, target, sources, run_id, report, counts)
+                self._target(step, entity, source, target, selected, run_id, report, counts)
+
+    def _keys(self, entity: Entity) -> Keys | None:
+        """Each match rule's key of a record's values; ``None`` when nothing is matched."""
+        return rule_keys(entity.match) if entity.match and self.mode != "relink" else None
 
     def _retry_filter(self, entity: str, *, binding_key: str, system: Any) -> str | None:
         if not self.options.retry_failed:
@@ -203,79 +237,82 @@ class _Run:
         entity: Entity,
         source: str,
         target: str,
-        sources: list[SideRecord],
+        selected: int,
         run_id: str,
         report: ReportWriter,
         counts: Tally,
     ) -> None:
+        """Read ``target`` into the work file, link what the ledger knows, find the
+        source duplicates; then plan (and write) chunk by chunk, in source order."""
         name = step.entity
         binding = entity.bindings[target]
-        system = self.config.systems[target]
-        self.progress.open(name, None, f"reading {target}")
-        targets = read_side(
-            self.connectors[target],
-            binding,
-            system,
-            compile_reader(entity, binding),
-            on_page=lambda n: self.progress.advance(name, n),
-        )
-        self.progress.close(name)
-        keys = [s.key for s in sources]
-        gid_of = self.ledger.global_ids(name, source, keys)
-        target_of = self.ledger.native_ids(name, gid_of.values(), target)
         ext_field = binding.external_id
-        items: list[PlanItem]
-        if self.mode == "relink":
-            items = self._relink_items(
-                step, entity, source, target, sources, targets, gid_of, target_of
-            )
-        else:
-            plan = plan_entity(
-                PlanInput(
-                    entity_name=name,
-                    entity=entity,
-                    source=source,
-                    target=target,
-                    sources=[SourceRecord(s.key, s.record) for s in sources],
-                    targets=[
-                        TargetRecord(
-                            t.key, t.record, _text(t.house.get(ext_field)) if ext_field else None
-                        )
-                        for t in targets
-                    ],
-                    gid_of=gid_of,
-                    target_of=target_of,
-                    parents=self._parents(entity, source, target, sources, step.deferred),
-                    deferred=step.deferred,
-                    owned=frozenset(
-                        f
-                        for f in entity.fields
-                        if entity.field_owners.get(f, entity.owner) == source
-                    ),
-                    new_gid=self.ledger.new_global_id,
-                    ext_value=external_id_value(binding) if ext_field else None,
-                    pending_parents=self._pending(entity, target) if self.mode == "plan" else {},
-                    writable=bound_names(binding, writable=True),
+        self.progress.open(name, None, f"reading {target}")
+        self.work.put_targets(
+            read_pages(
+                self.connectors[target],
+                binding,
+                self.config.systems[target],
+                compile_reader(entity, binding),
+                on_page=lambda n: self.progress.advance(name, n),
+            ),
+            self._keys(entity),
+            (lambda t: _text(t.house.get(ext_field))) if ext_field else (lambda _: None),
+        )
+        self._link(name, source, target, selected)
+        self.progress.close(name)
+        if self.mode != "relink" and entity.match:
+            labels = [rule_label(rule) for rule in entity.match]
+            for rule, key, keys in self.work.source_duplicates(
+                lambda rule, alike: held_reason(labels[rule], alike)
+            ):
+                report.duplicate(
+                    DuplicateGroup(name, target, "source_duplicates", labels[rule], key, keys)
                 )
+        interrupt.checkpoint()  # read; nothing written yet
+        self.progress.open(
+            name, selected, f"{'planning' if self.mode == 'plan' else 'writing'} {target}"
+        )
+        with self._execution(step, entity, source, target, run_id, report, counts) as execution:
+            for first in range(1, selected + 1, PLAN_CHUNK):
+                last = min(first + PLAN_CHUNK - 1, selected)
+                chunk = self._plan_chunk(step, entity, source, target, first, last)
+                self._carry(name, target, chunk, execution, run_id, report, counts)
+            if execution is not None:
+                execution.finish()
+        self.progress.close(name)
+
+    def _link(self, entity: str, source: str, target: str, selected: int) -> None:
+        """The ledger's global ids and target keys of the source records, into the
+        work file a chunk at a time; then the target records linked are flagged."""
+        for first in range(1, selected + 1, PLAN_CHUNK):
+            keys = self.work.source_keys(first, min(first + PLAN_CHUNK - 1, selected))
+            gid_of = self.ledger.global_ids(entity, source, [k for _, k in keys])
+            target_of = self.ledger.native_ids(entity, gid_of.values(), target)
+            self.work.put_links(
+                (seq, gid_of[k], target_of.get(gid_of[k])) for seq, k in keys if k in gid_of
             )
-            items = plan.items
-            for group in plan.duplicates:
-                report.duplicate(group)
-        self._count_plan(items, counts)
-        self.planned[(name, target)] = {
-            i.source_key for i in items if i.action in ("create", "link", "update", "unchanged")
-        }
-        self._report_unwritable(items, run_id, report)
+        self.work.mark_linked()
+
+    @contextmanager
+    def _execution(
+        self,
+        step: Step,
+        entity: Entity,
+        source: str,
+        target: str,
+        run_id: str,
+        report: ReportWriter,
+        counts: Tally,
+    ) -> Iterator[Execution | None]:
+        """Where a chunk's writes go (``None`` for a plan)."""
         if self.mode == "plan":
-            for item in items:
-                report.diff(item)
+            yield None
             return
-        writes = sum(i.action in ("create", "update", "link") for i in items)
-        interrupt.checkpoint()  # read and planned; nothing written yet
-        self.progress.open(name, writes, f"writing {target}")
-        execute(
+        binding = entity.bindings[target]
+        with Execution(
             Target(
-                name,
+                step.entity,
                 entity,
                 source,
                 target,
@@ -284,19 +321,102 @@ class _Run:
                 self.connectors[source],
                 self.connectors[target],
                 compile_writer(entity, binding),
-                external_id_value(binding) if ext_field else None,
+                external_id_value(binding) if binding.external_id else None,
             ),
-            items,
-            known_gids=gid_of,
-            source_house={s.key: s.house for s in sources},
-            target_house={t.key: t.house for t in targets},
             ledger=self.ledger,
             report=report,
             run_id=run_id,
-            on_done=lambda n: self.progress.advance(name, n),
             tally=counts,
+            on_done=lambda n: self.progress.advance(step.entity, n),
+        ) as execution:
+            yield execution
+
+    def _plan_chunk(
+        self, step: Step, entity: Entity, source: str, target: str, first: int, last: int
+    ) -> _Chunk:
+        """Plan the source records ``first`` to ``last`` with what they need of the
+        target's records and the ledger."""
+        rows = self.work.sources(first, last)
+        links = self.work.links(first, last)
+        sources = [record for _, record in rows]
+        gid_of = {r.key: links[seq].gid for seq, r in rows if seq in links}
+        target_of = {link.gid: link.target_key for link in links.values() if link.target_key}
+        if self.mode == "relink":
+            fetched = self.work.targets(set(target_of.values()))
+            items = self._relink_items(
+                step,
+                entity,
+                source,
+                target,
+                sources,
+                [f.record for f in fetched],
+                gid_of,
+                target_of,
+            )
+            return _Chunk(items, [], sources, fetched, gid_of)
+        binding = entity.bindings[target]
+        given = PlanInput(
+            entity_name=step.entity,
+            entity=entity,
+            source=source,
+            target=target,
+            sources=[SourceRecord(s.key, s.record) for s in sources],
+            targets=[],
+            gid_of=gid_of,
+            target_of=target_of,
+            parents=self._parents(entity, source, target, sources, step.deferred),
+            deferred=step.deferred,
+            owned=frozenset(
+                f for f in entity.fields if entity.field_owners.get(f, entity.owner) == source
+            ),
+            new_gid=self.ledger.new_global_id,
+            ext_value=external_id_value(binding) if binding.external_id else None,
+            pending_parents=self._pending(entity, target, sources) if self.mode == "plan" else {},
+            writable=bound_names(binding, writable=True),
+            held=self.work.held(first, last),
         )
-        self.progress.close(name)
+        wanted = lookups(given)
+        fetched = self.work.targets(wanted.keys, wanted.ext, wanted.match)
+        plan = plan_entity(
+            replace(
+                given,
+                targets=[TargetRecord(f.record.key, f.record.record, f.ext) for f in fetched],
+                linked=frozenset(f.record.key for f in fetched if f.linked),
+            )
+        )
+        return _Chunk(plan.items, plan.duplicates, sources, fetched, gid_of)
+
+    def _carry(
+        self,
+        name: str,
+        target: str,
+        chunk: _Chunk,
+        execution: Execution | None,
+        run_id: str,
+        report: ReportWriter,
+        counts: Tally,
+    ) -> None:
+        """Count and report a planned chunk; a plan's go to ``diff.csv``, and the
+        parents it would create to the work file; else its writes to ``execution``."""
+        items = chunk.items
+        for group in chunk.duplicates:
+            report.duplicate(group)
+        self._count_plan(items, counts)
+        self._report_unwritable(items, run_id, report)
+        if execution is None:
+            kept = ("create", "link", "update", "unchanged")
+            self.work.add_planned(name, target, (i.source_key for i in items if i.action in kept))
+            for item in items:
+                report.diff(item)
+            self.progress.advance(name, len(items))
+            return
+        execution.add(
+            items,
+            known_gids=chunk.gid_of,
+            source_house={s.key: s.house for s in chunk.sources},
+            target_house={f.record.key: f.record.house for f in chunk.targets},
+        )
+        self.progress.advance(name, sum(i.action not in WRITES for i in items))
 
     def _relink_items(
         self,
@@ -364,11 +484,18 @@ class _Run:
             parents[ref] = {k: found[g] for k, g in gids.items() if g in found}
         return parents
 
-    def _pending(self, entity: Entity, target: str) -> dict[str, set[str]]:
-        return {
-            ref: self.planned.get((reference.entity, target), set())
-            for ref, reference in entity.references.items()
-        }
+    def _pending(
+        self, entity: Entity, target: str, sources: Sequence[SideRecord]
+    ) -> dict[str, set[str]]:
+        """reference -> the chunk's parents this plan creates (or links) in ``target``
+        before the chunk: an entity planned earlier in the run."""
+        pending = {}
+        for ref, reference in entity.references.items():
+            keys = {s.record.refs.get(ref) for s in sources} - {None, ""}
+            pending[ref] = self.work.planned(
+                reference.entity, target, [k for k in keys if k is not None]
+            )
+        return pending
 
     def _count_plan(self, items: Sequence[PlanItem], counts: Tally) -> None:
         for item in items:

@@ -9,7 +9,7 @@ written-back ids) is kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,19 +79,36 @@ def read_side(
     on_page: Callable[[int], None] | None = None,
 ) -> list[SideRecord]:
     """Every record of ``binding`` passing its filter (and ``where``), mapped."""
+    pages = read_pages(
+        connector, binding, system, reader, where=where, page_size=page_size, on_page=on_page
+    )
+    return [record for page in pages for record in page]
+
+
+def read_pages(
+    connector: Connector,
+    binding: Binding,
+    system: SalesforceSystem | SqlSystem,
+    reader: Reader,
+    *,
+    where: str | None = None,
+    page_size: int = 2000,
+    on_page: Callable[[int], None] | None = None,
+) -> Iterator[list[SideRecord]]:
+    """``read_side`` a page at a time, for a caller that keeps the records elsewhere."""
     key = key_field(binding, system)
     house = housekeeping_fields(binding)
     fields = list(dict.fromkeys([key, *mapped_fields(binding), *house]))
     condition = _and(binding.filter, where)
-    out: list[SideRecord] = []
     resolve = _Resolver(key, house)
     for page in connector.snapshot(binding.target, fields, where=condition, page_size=page_size):
+        out: list[SideRecord] = []
         for row in page:
             native_key, extras = resolve(row)
             out.append(SideRecord(native_key, reader.read(row), extras))
         if on_page is not None:
             on_page(len(page))
-    return out
+        yield out
 
 
 class _Resolver:
