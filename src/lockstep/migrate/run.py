@@ -185,6 +185,9 @@ class _Run:
         self.progress = progress
         self.retry_keys = retry_keys
         self.work = work
+        self.parents = {
+            r.entity for e in self.config.entities.values() for r in e.references.values()
+        }
 
     def go(self) -> None:
         for step in self.steps:
@@ -276,8 +279,9 @@ class _Run:
         with self._execution(step, entity, source, target, run_id, report, counts) as execution:
             for first in range(1, selected + 1, PLAN_CHUNK):
                 last = min(first + PLAN_CHUNK - 1, selected)
-                chunk = self._plan_chunk(step, entity, source, target, first, last)
-                self._carry(name, target, chunk, execution, run_id, report, counts)
+                planned = self._plan_chunk(step, entity, source, target, first, last)
+                self._carry(name, target, planned, execution, run_id, report, counts)
+                del planned  # before the next is planned
             if execution is not None:
                 execution.finish()
         self.progress.close(name)
@@ -404,8 +408,10 @@ class _Run:
         self._count_plan(items, counts)
         self._report_unwritable(items, run_id, report)
         if execution is None:
-            kept = ("create", "link", "update", "unchanged")
-            self.work.add_planned(name, target, (i.source_key for i in items if i.action in kept))
+            if name in self.parents:
+                kept = ("create", "link", "update", "unchanged")
+                keys = (i.source_key for i in items if i.action in kept)
+                self.work.add_planned(name, target, keys)
             for item in items:
                 report.diff(item)
             self.progress.advance(name, len(items))
