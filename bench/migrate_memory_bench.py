@@ -11,7 +11,8 @@ process, with a SQLite ledger and the reports in a temporary folder. Cases:
   rule on ``email`` finds each: every row is linked, nothing is written (the target
   binding has no external id, so a link has nothing to stamp).
 
-For each case: the child's wall time and peak RSS (its own ``ru_maxrss``, from
+For each case: the child's wall time, CPU time (user + system: the figure to compare
+on a busy machine) and peak RSS (its own ``ru_maxrss``, from
 ``os.wait4``: ``getrusage(RUSAGE_CHILDREN)`` would give the largest of every child so
 far, the other case's included) and the run's counts. Target:
 peak RSS <= 1 GB at any N. Prints one JSON object.
@@ -166,6 +167,7 @@ def run_case(admin_url: str, rows: int, case: str) -> dict[str, Any]:
     return {
         "wall_s": round(wall, 1),
         "records_per_s": round(rows / wall),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),  # this child's, threads and all
         "peak_rss_mb": round(usage.ru_maxrss / 1024),
         "status": summary["status"],
         "counts": {k: v for k, v in summary["counts"].items() if v},

@@ -38,7 +38,7 @@ from lockstep.migrate.planner import (
     plan_entity,
 )
 from lockstep.migrate.retry import in_list
-from lockstep.migrate.workfile import Keys, TargetRow, WorkFile
+from lockstep.migrate.workfile import Keys, Sources, Targets, WorkFile
 from lockstep.reports.progress import Progress
 from lockstep.reports.summary import Summary
 from lockstep.reports.writer import ReportWriter
@@ -47,7 +47,6 @@ from lockstep.runs.connect import Open
 from lockstep.runs.lifecycle import Session, running
 from lockstep.runs.scope import Step, chosen_steps
 from lockstep.runs.select import (
-    SideRecord,
     bound_names,
     external_id_value,
     key_field,
@@ -158,8 +157,8 @@ class _Chunk:
 
     items: list[PlanItem]
     duplicates: list[DuplicateGroup]
-    sources: list[SideRecord]
-    targets: list[TargetRow]
+    sources: Sources
+    targets: Targets
     gid_of: dict[str, str]
 
 
@@ -340,10 +339,13 @@ class _Run:
     ) -> _Chunk:
         """Plan the source records ``first`` to ``last`` with what they need of the
         target's records and the ledger."""
-        rows = self.work.sources(first, last)
+        sources = self.work.sources(first, last)
         links = self.work.links(first, last)
-        sources = [record for _, record in rows]
-        gid_of = {r.key: links[seq].gid for seq, r in rows if seq in links}
+        gid_of = {
+            s.key: links[seq].gid
+            for seq, s in zip(sources.seqs, sources.records, strict=True)
+            if seq in links
+        }
         target_of = {link.gid: link.target_key for link in links.values() if link.target_key}
         if self.mode == "relink":
             fetched = self.work.targets(set(target_of.values()))
@@ -352,8 +354,8 @@ class _Run:
                 entity,
                 source,
                 target,
-                sources,
-                [f.record for f in fetched],
+                sources.records,
+                fetched.records,
                 gid_of,
                 target_of,
             )
@@ -364,30 +366,26 @@ class _Run:
             entity=entity,
             source=source,
             target=target,
-            sources=[SourceRecord(s.key, s.record) for s in sources],
+            sources=sources.records,
             targets=[],
             gid_of=gid_of,
             target_of=target_of,
-            parents=self._parents(entity, source, target, sources, step.deferred),
+            parents=self._parents(entity, source, target, sources.records, step.deferred),
             deferred=step.deferred,
             owned=frozenset(
                 f for f in entity.fields if entity.field_owners.get(f, entity.owner) == source
             ),
             new_gid=self.ledger.new_global_id,
             ext_value=external_id_value(binding) if binding.external_id else None,
-            pending_parents=self._pending(entity, target, sources) if self.mode == "plan" else {},
+            pending_parents=(
+                self._pending(entity, target, sources.records) if self.mode == "plan" else {}
+            ),
             writable=bound_names(binding, writable=True),
             held=self.work.held(first, last),
         )
         wanted = lookups(given)
         fetched = self.work.targets(wanted.keys, wanted.ext, wanted.match)
-        plan = plan_entity(
-            replace(
-                given,
-                targets=[TargetRecord(f.record.key, f.record.record, f.ext) for f in fetched],
-                linked=frozenset(f.record.key for f in fetched if f.linked),
-            )
-        )
+        plan = plan_entity(replace(given, targets=fetched.records, linked=fetched.linked))
         return _Chunk(plan.items, plan.duplicates, sources, fetched, gid_of)
 
     def _carry(
@@ -419,8 +417,8 @@ class _Run:
         execution.add(
             items,
             known_gids=chunk.gid_of,
-            source_house={s.key: s.house for s in chunk.sources},
-            target_house={f.record.key: f.record.house for f in chunk.targets},
+            source_house=chunk.sources.house,
+            target_house=chunk.targets.house,
         )
         self.progress.advance(name, sum(i.action not in WRITES for i in items))
 
@@ -430,8 +428,8 @@ class _Run:
         entity: Entity,
         source: str,
         target: str,
-        sources: Sequence[SideRecord],
-        targets: Sequence[SideRecord],
+        sources: Sequence[SourceRecord],
+        targets: Sequence[TargetRecord],
         gid_of: Mapping[str, str],
         target_of: Mapping[str, str],
     ) -> list[PlanItem]:
@@ -476,7 +474,7 @@ class _Run:
         entity: Entity,
         source: str,
         target: str,
-        sources: Sequence[SideRecord],
+        sources: Sequence[SourceRecord],
         deferred: frozenset[str],
     ) -> dict[str, dict[str, str]]:
         """reference -> {parent's source key: parent's target key}, from the ledger."""
@@ -491,7 +489,7 @@ class _Run:
         return parents
 
     def _pending(
-        self, entity: Entity, target: str, sources: Sequence[SideRecord]
+        self, entity: Entity, target: str, sources: Sequence[SourceRecord]
     ) -> dict[str, set[str]]:
         """reference -> the chunk's parents this plan creates (or links) in ``target``
         before the chunk: an entity planned earlier in the run."""

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lockstep.mapping.record import Canonical
+from lockstep.migrate.planner import SourceRecord, TargetRecord
 from lockstep.runs.select import SideRecord
 
 Keys = Callable[[Any], tuple[str | None, ...]]  # a record's values -> each rule's key
@@ -41,13 +42,24 @@ CACHE_KIB = 64 * 1024  # SQLite's page cache: enough to keep the indexes' upper 
 
 
 @dataclass(frozen=True)
-class TargetRow:
-    """A target record as a chunk gets it: ``linked`` when some source record of the
-    run is linked to it (then no rule matches it)."""
+class Sources:
+    """Some source records, as the planner takes them, with their positions and their
+    housekeeping values by key."""
 
-    record: SideRecord
-    ext: str | None
-    linked: bool
+    seqs: list[int]
+    records: list[SourceRecord]
+    house: dict[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Some target records, as the planner takes them, with their housekeeping values
+    by key, and the keys of those some source record of the run is linked to (then no
+    rule matches them)."""
+
+    records: list[TargetRecord]
+    house: dict[str, Mapping[str, Any]]
+    linked: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -128,13 +140,19 @@ class WorkFile:
             "SELECT seq, key FROM source WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last)
         ).fetchall()
 
-    def sources(self, first: int, last: int) -> list[tuple[int, SideRecord]]:
+    def sources(self, first: int, last: int) -> Sources:
         """The source records ``first`` to ``last`` (positions from 1), in order."""
         rows = self._db.execute(
             "SELECT seq, key, body FROM source WHERE seq BETWEEN ? AND ? ORDER BY seq",
             (first, last),
         )
-        return [(seq, _record(key, body)) for seq, key, body in rows]
+        seqs, records, house = [], [], {}
+        for seq, key, body in rows:
+            values, refs, problems, extras = pickle.loads(body)  # the process's own file
+            seqs.append(seq)
+            records.append(SourceRecord(key, Canonical(values, refs, problems)))
+            house[key] = extras
+        return Sources(seqs, records, house)
 
     # -- one target at a time ------------------------------------------------------------
 
@@ -256,7 +274,7 @@ class WorkFile:
     def held(self, first: int, last: int) -> dict[str, str]:
         """Source key -> why it is held, for the source records ``first`` to ``last``."""
         rows = self._db.execute(
-            "SELECT h.key, h.reason FROM source s JOIN held h ON h.key = s.key"
+            "SELECT h.key, h.reason FROM source s CROSS JOIN held h ON h.key = s.key"
             " WHERE s.seq BETWEEN ? AND ?",
             (first, last),
         )
@@ -267,25 +285,35 @@ class WorkFile:
         keys: Collection[str],
         ext: Collection[str] = (),
         match: Collection[tuple[int, str]] = (),
-    ) -> list[TargetRow]:
+    ) -> Targets:
         """The target records with one of ``keys``, ``ext`` values or (if linked to no
-        source record) ``match`` keys, in the target's order."""
+        source record) ``match`` keys, in the target's order. (``CROSS JOIN`` keeps
+        SQLite to the order written: the few keys wanted, then the index.)"""
+        found: dict[int, tuple[str, str | None, int, bytes]] = {}
         with self._transaction():
             self._fill("want_key", ((k,) for k in keys))
             self._fill("want_ext", ((e,) for e in ext))
             self._fill("want_match", match)
-            rows = self._db.execute(
-                """
-                SELECT key, ext, linked, body FROM target WHERE seq IN (
-                    SELECT t.seq FROM want_key w JOIN target t ON t.key = w.key
-                    UNION SELECT t.seq FROM want_ext w JOIN target t ON t.ext = w.ext
-                    UNION SELECT k.seq FROM want_match w
-                        JOIN target_key k ON k.rule = w.rule AND k.key = w.key
-                        JOIN target t ON t.seq = k.seq AND t.linked = 0
-                ) ORDER BY seq
-                """
-            ).fetchall()
-        return [TargetRow(_record(key, body), e, bool(linked)) for key, e, linked, body in rows]
+            for query in (
+                "SELECT t.seq, t.key, t.ext, t.linked, t.body"
+                " FROM want_key w CROSS JOIN target t ON t.key = w.key",
+                "SELECT t.seq, t.key, t.ext, t.linked, t.body"
+                " FROM want_ext w CROSS JOIN target t ON t.ext = w.ext",
+                "SELECT t.seq, t.key, t.ext, t.linked, t.body FROM want_match w"
+                " CROSS JOIN target_key k ON k.rule = w.rule AND k.key = w.key"
+                " CROSS JOIN target t ON t.seq = k.seq AND t.linked = 0",
+            ):
+                for seq, key, e, is_linked, body in self._db.execute(query):
+                    found[seq] = (key, e, is_linked, body)
+        records, house, linked = [], {}, set()
+        for seq in sorted(found):
+            key, e, is_linked, body = found[seq]
+            values, refs, problems, extras = pickle.loads(body)  # the process's own file
+            records.append(TargetRecord(key, Canonical(values, refs, problems), e))
+            house[key] = extras
+            if is_linked:
+                linked.add(key)
+        return Targets(records, house, frozenset(linked))
 
     # -- plan mode: what a plan creates, for the entities after it -----------------------
 
@@ -301,7 +329,7 @@ class WorkFile:
         with self._transaction():
             self._fill("want_key", ((k,) for k in keys))
             rows = self._db.execute(
-                "SELECT p.key FROM want_key w JOIN planned p"
+                "SELECT p.key FROM want_key w CROSS JOIN planned p"
                 " ON p.entity = ? AND p.target = ? AND p.key = w.key",
                 (entity, target),
             ).fetchall()
@@ -345,8 +373,3 @@ class _Transaction:
 def _body(record: SideRecord) -> bytes:
     r = record.record
     return pickle.dumps((r.values, r.refs, r.problems, record.house), pickle.HIGHEST_PROTOCOL)
-
-
-def _record(key: str, body: bytes) -> SideRecord:
-    values, refs, problems, house = pickle.loads(body)  # the process's own file
-    return SideRecord(key, Canonical(values, refs, problems), house)
