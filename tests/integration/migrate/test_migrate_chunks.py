@@ -178,9 +178,7 @@ def change(directory: Path) -> None:
     """After the first migrate: a person sharing the email of one already linked (the
     CRM contact it matches is taken), one found in the CRM, and an edit."""
     app = sqlite3.connect(directory / "app.db")
-    app.execute(
-        "INSERT INTO person VALUES (301, 'New', 'Person', 'p120@example.org', 3, NULL)"
-    )
+    app.execute("INSERT INTO person VALUES (301, 'New', 'Person', 'p120@example.org', 3, NULL)")
     app.execute("INSERT INTO person VALUES (302, 'In', 'Crm', 'p302@example.org', 4, NULL)")
     app.execute("UPDATE person SET last = 'Edited' WHERE id = 5")
     app.commit()
