@@ -209,30 +209,6 @@ class Execution:
         _send_write_back(self._t, backs, self._report, self._ledger, self._run_id)
 
 
-def execute(
-    t: Target,
-    items: Sequence[PlanItem],
-    *,
-    known_gids: Mapping[str, str],
-    source_house: Mapping[str, Mapping[str, Any]],
-    target_house: Mapping[str, Mapping[str, Any]] | None = None,
-    ledger: Ledger,
-    report: ReportWriter,
-    run_id: str,
-    on_done: Callable[[int], None] | None = None,
-    tally: Tally,
-) -> None:
-    """Apply the writes among ``items`` (a whole plan); record every outcome and count
-    it in ``tally``."""
-    with Execution(
-        t, ledger=ledger, report=report, run_id=run_id, tally=tally, on_done=on_done
-    ) as execution:
-        execution.add(
-            items, known_gids=known_gids, source_house=source_house, target_house=target_house
-        )
-        execution.finish()
-
-
 def _op(t: Target, item: PlanItem, current: Mapping[str, Any]) -> Upsert | None:
     """The write for ``item``; ``current`` holds the target record's housekeeping fields
     (global id, external id) so a link does not rewrite what is already there."""

@@ -13,7 +13,7 @@ was carried is linked in the ledger and is not carried twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,20 +23,25 @@ from lockstep.config.entities import Entity
 from lockstep.config.loader import LoadedConfig
 from lockstep.connectors.factory import open_connector
 from lockstep.core.counts import Tally
-from lockstep.core.plan import WRITES, DuplicateGroup, FieldChange, PlanItem
+from lockstep.core.plan import WRITES, DuplicateGroup, PlanItem
 from lockstep.errors import ConfigError, Transient
 from lockstep.ledger import ExceptionEntry, Ledger
 from lockstep.mapping.record import compile_reader, compile_writer
 from lockstep.matching.index import rule_keys, rule_label
+from lockstep.migrate.checks import (
+    failed_last_time,
+    refuse_relink_before_migrate,
+    refuse_retry_without_a_migrate,
+)
 from lockstep.migrate.execute import Execution, Target
 from lockstep.migrate.planner import (
     PlanInput,
     SourceRecord,
-    TargetRecord,
     held_reason,
     lookups,
     plan_entity,
 )
+from lockstep.migrate.relink import relink_items
 from lockstep.migrate.retry import in_list
 from lockstep.migrate.workfile import Keys, Sources, Targets, WorkFile
 from lockstep.reports.progress import Progress
@@ -81,10 +86,10 @@ def run(
 
     def check(ledger: Ledger) -> None:
         if options.mode == "relink":
-            _refuse_relink_before_migrate(ledger, steps, config.entities)
+            refuse_relink_before_migrate(ledger, steps, config.entities)
         if options.retry_failed:
-            _refuse_retry_without_a_migrate(ledger, steps)
-            retry_keys.update(_failed_last_time(ledger, steps))
+            refuse_retry_without_a_migrate(ledger, steps)
+            retry_keys.update(failed_last_time(ledger, steps))
 
     with (
         running(
@@ -101,53 +106,6 @@ def run(
     ):
         _Run(loaded, options, steps, session, retry_keys, progress, work).go()
     return session.summary
-
-
-def _refuse_relink_before_migrate(
-    ledger: Ledger, steps: Sequence[Step], entities: Mapping[str, Entity]
-) -> None:
-    """Relink needs a finished migrate of each entity with deferred lookups, and of the
-    entities those lookups point to; the others have nothing to relink."""
-    needed = dict.fromkeys(
-        name
-        for step in steps
-        if step.deferred
-        for name in (
-            step.entity,
-            *(entities[step.entity].references[ref].entity for ref in sorted(step.deferred)),
-        )
-    )
-    waiting = [name for name in needed if ledger.last_run("migrate", entity=name) is None]
-    if waiting:
-        raise ConfigError(
-            [
-                f"relink refused: no migrate has finished for {', '.join(waiting)}; "
-                "run `lockstep migrate` first (relink fills lookups that migrate deferred)"
-            ]
-        )
-
-
-def _refuse_retry_without_a_migrate(ledger: Ledger, steps: Sequence[Step]) -> None:
-    if all(ledger.last_run("migrate", entity=s.entity) is None for s in steps):
-        names = ", ".join(s.entity for s in steps)
-        raise ConfigError(
-            [
-                f"--retry-failed: no migrate has finished for {names}, so nothing failed yet; "
-                "run `lockstep migrate` first"
-            ]
-        )
-
-
-def _failed_last_time(ledger: Ledger, steps: Sequence[Step]) -> dict[str, set[str]]:
-    """Per entity, the source keys the last finished migrate could not carry. A run
-    that did not finish (killed, interrupted) recorded only part of its failures."""
-    keys: dict[str, set[str]] = {}
-    for step in steps:
-        last = ledger.last_run("migrate", entity=step.entity, status="done")
-        if last is not None:
-            failed = ledger.exceptions(run_id=last.run_id, entity=step.entity)
-            keys[step.entity] = {e.key for e in failed}
-    return keys
 
 
 @dataclass(frozen=True)
@@ -349,15 +307,17 @@ class _Run:
         target_of = {link.gid: link.target_key for link in links.values() if link.target_key}
         if self.mode == "relink":
             fetched = self.work.targets(set(target_of.values()))
-            items = self._relink_items(
-                step,
+            items = relink_items(
+                step.entity,
                 entity,
                 source,
                 target,
+                step.deferred,
                 sources.records,
                 fetched.records,
                 gid_of,
                 target_of,
+                self._parents(entity, source, target, sources.records, frozenset()),
             )
             return _Chunk(items, [], sources, fetched, gid_of)
         binding = entity.bindings[target]
@@ -383,8 +343,11 @@ class _Run:
             writable=bound_names(binding, writable=True),
             held=self.work.held(first, last),
         )
-        wanted = lookups(given)
-        fetched = self.work.targets(wanted.keys, wanted.ext, wanted.match)
+        if self.work.target_count:
+            wanted = lookups(given)
+            fetched = self.work.targets(wanted.keys, wanted.ext, wanted.match)
+        else:
+            fetched = Targets([], {}, frozenset())
         plan = plan_entity(replace(given, targets=fetched.records, linked=fetched.linked))
         return _Chunk(plan.items, plan.duplicates, sources, fetched, gid_of)
 
@@ -421,51 +384,6 @@ class _Run:
             target_house=chunk.targets.house,
         )
         self.progress.advance(name, sum(i.action not in WRITES for i in items))
-
-    def _relink_items(
-        self,
-        step: Step,
-        entity: Entity,
-        source: str,
-        target: str,
-        sources: Sequence[SourceRecord],
-        targets: Sequence[TargetRecord],
-        gid_of: Mapping[str, str],
-        target_of: Mapping[str, str],
-    ) -> list[PlanItem]:
-        """An update per linked record whose deferred lookups differ in the target."""
-        current = {t.key: t for t in targets}
-        parents = self._parents(entity, source, target, sources, frozenset())
-        items = []
-        for s in sources:
-            gid = gid_of.get(s.key)
-            target_key = target_of.get(gid) if gid else None
-            base = PlanItem(step.entity, source, target, s.key, "skip", gid, target_key)
-            if target_key is None or target_key not in current:
-                items.append(replace(base, reason="not migrated"))
-                continue
-            values: dict[str, Any] = {}
-            changes, missing = [], []
-            for ref in sorted(step.deferred):
-                parent = s.record.refs.get(ref)
-                if not parent:
-                    continue
-                resolved = parents.get(ref, {}).get(parent)
-                if resolved is None:
-                    missing.append(f"{ref} -> {entity.references[ref].entity} {parent}")
-                    continue
-                before = current[target_key].record.refs.get(ref)
-                if before != resolved:
-                    values[ref] = resolved
-                    changes.append(FieldChange(ref, before, resolved))
-            if missing:
-                reason = "parent not in the target: " + ", ".join(missing)
-                items.append(replace(base, action="missing_parent", reason=reason))
-            elif changes:
-                items.append(replace(base, action="update", values=values, changes=tuple(changes)))
-            else:
-                items.append(replace(base, action="unchanged"))
-        return items
 
     # -- helpers -----------------------------------------------------------------------
 

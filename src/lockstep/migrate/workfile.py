@@ -27,18 +27,27 @@ values, pickled (the file is the process's own, never read by anything else).
 
 from __future__ import annotations
 
+import os
 import pickle
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lockstep.errors import LockstepError
 from lockstep.mapping.record import Canonical
 from lockstep.migrate.planner import SourceRecord, TargetRecord
 from lockstep.runs.select import SideRecord
 
 Keys = Callable[[Any], tuple[str | None, ...]]  # a record's values -> each rule's key
 CACHE_KIB = 64 * 1024  # SQLite's page cache: enough to keep the indexes' upper pages
+PRAGMAS = (  # a scratch file: no journal, no syncing, no other reader
+    "journal_mode = OFF",
+    "synchronous = OFF",
+    "locking_mode = EXCLUSIVE",
+    f"cache_size = -{CACHE_KIB}",
+    "temp_store = FILE",
+)
 
 
 @dataclass(frozen=True)
@@ -71,18 +80,29 @@ class Link:
     target_key: str | None
 
 
+class WorkFileError(LockstepError):
+    """The work file could not be written (its folder is full, say): exit 3."""
+
+
+def temporary_folder() -> str:
+    """Where SQLite puts the work file: the first of ``SQLITE_TMPDIR``, ``TMPDIR``,
+    ``/var/tmp``, ``/usr/tmp``, ``/tmp`` that is a folder lockstep can write to."""
+    names = [os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR")]
+    for name in (*names, "/var/tmp", "/usr/tmp", "/tmp"):
+        if name and os.path.isdir(name) and os.access(name, os.W_OK | os.X_OK):  # noqa: PTH112
+            return name
+    return "."
+
+
 class WorkFile:
-    """The work file of one run; ``close`` (or ``with``) removes it."""
+    """The work file of one run; ``close`` (or ``with``) removes it. Leaving the
+    ``with`` block with an error of the file's own (``sqlite3.Error``: nothing else
+    in lockstep raises it bare) raises ``WorkFileError`` instead."""
 
     def __init__(self) -> None:
         self._db = sqlite3.connect("", isolation_level=None, check_same_thread=True)
-        for pragma in (
-            "journal_mode = OFF",
-            "synchronous = OFF",
-            "locking_mode = EXCLUSIVE",
-            f"cache_size = -{CACHE_KIB}",
-            "temp_store = FILE",
-        ):
+        self._targets = 0  # how many records the target holds
+        for pragma in PRAGMAS:
             self._db.execute(f"PRAGMA {pragma}")
         self._script(
             """
@@ -100,8 +120,14 @@ class WorkFile:
     def __enter__(self) -> WorkFile:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, _: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise WorkFileError(
+                f"the run's work file failed: {exc}. It is kept in {temporary_folder()} "
+                "(SQLite's temporary folder); set SQLITE_TMPDIR to a folder with more room "
+                "(a few hundred bytes per record read; see docs/cli.md, plan and migrate)"
+            ) from exc
 
     # -- sources: one entity at a time -------------------------------------------------
 
@@ -201,7 +227,13 @@ class WorkFile:
                 CREATE INDEX target_key_by_key ON target_key (rule, key);
                 """
             )
+        self._targets = seq
         return seq
+
+    @property
+    def target_count(self) -> int:
+        """How many records the target holds."""
+        return self._targets
 
     def put_links(self, links: Iterable[tuple[int, str, str | None]]) -> None:
         """(seq, global id, target key or ``None``) of linked source records."""

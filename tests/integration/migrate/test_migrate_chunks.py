@@ -24,6 +24,7 @@ import yaml
 
 import lockstep.migrate.execute as execute_module
 import lockstep.migrate.run as run_module
+import lockstep.migrate.workfile as workfile_module
 from lockstep.cli.app import main
 
 COMPANIES, PEOPLE = 60, 300
@@ -293,3 +294,22 @@ def test_chunks_of_seven_give_what_one_chunk_gives(
     last = whole["migrate last"]["counts"]
     assert last["person"]["created"] == last["company"]["created"] == 0
     assert last["person"]["updated"] == last["company"]["updated"] == 0
+
+
+def test_a_work_file_with_no_room_stops_the_run_with_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = build(tmp_path / "world")
+    full = (*workfile_module.PRAGMAS, "max_page_count = 8")  # a folder with no room left
+    monkeypatch.setattr(workfile_module, "PRAGMAS", full)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["migrate", "-c", str(config)])
+    assert exit_.value.code == 3
+    err = capsys.readouterr().err
+    (line,) = [line for line in err.splitlines() if "work file" in line]
+    assert line.startswith("lockstep: error: the run's work file failed: database or disk is full")
+    assert "SQLITE_TMPDIR" in line
+    assert "Traceback" not in err
+    crm = tables(tmp_path / "world")
+    assert len(crm["account"]) == 4 and len(crm["contact"]) == len(MATCHED_PEOPLE)
