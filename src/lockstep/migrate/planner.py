@@ -2,7 +2,9 @@
 
 Pure: it takes the records of both sides (already mapped to canonical values), what
 the ledger knows (global ids, xrefs, the parents' ids in the target) and returns one
-``PlanItem`` per source record plus the duplicate groups. The order of questions:
+``PlanItem`` per source record plus the duplicate groups. It can take the source
+records a chunk at a time: ``lookups`` says which target records a chunk needs, and
+``held`` and ``linked`` carry what only the whole entity tells. The order of questions:
 
 1. Could the record be mapped? If not: ``invalid``.
 2. Is it already linked to a target record (an xref)? Then ``update`` or ``unchanged``.

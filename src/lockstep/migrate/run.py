@@ -5,9 +5,21 @@ connects to every system first (exit 3 before anything is recorded if one is dow
 records itself in the ledger, reads both sides, plans, and (unless it is a plan)
 applies; every run writes ``reports/<run-id>/``.
 
+Memory does not grow with the data. Each side is read once, page by page, into the
+run's work file (``lockstep.migrate.workfile``) with what the ledger knows of it; then
+the source records are planned ``PLAN_CHUNK`` at a time, in the order read, each chunk
+with only the target records and ledger entries it looks up, and its writes handed to
+``Execution``, which gathers them into apply calls of ``execute.CHUNK``. What is known
+only over a whole entity (source records that look the same, target records linked to
+some other source record, parents a plan would create) is found in the work file, so
+the plan is the one a single chunk would give: diff.csv and duplicates.csv rows come
+in the same order; processed.csv and exceptions.csv hold the same rows, those of a
+chunk that needed no write (or could not be written) before the writes gathered with
+them.
+
 Ctrl-C or SIGTERM ends the run ``interrupted`` between entities, between targets, or
-between reading and writing (``lockstep.runs.interrupt.checkpoint``): a target's writes,
-once begun, are carried out and recorded. Running the same command again goes on: what
+between reading a target and planning it (``lockstep.runs.interrupt.checkpoint``): a
+target's chunks, once begun, are all planned, carried out and recorded. Running the same command again goes on: what
 was carried is linked in the ledger and is not carried twice.
 """
 
