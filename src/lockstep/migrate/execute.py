@@ -91,11 +91,15 @@ class Execution:
     def __enter__(self) -> Execution:
         return self
 
-    def __exit__(self, exc_type: object, *_: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         try:
-            if exc_type is not None:  # the error that left the block goes on, not this
+            if exc_type is not None and issubclass(exc_type, Exception):
+                # The error that left the block goes on, not these: a write that came
+                # back is linked (a rerun reuses it), what was recorded is written back.
                 with suppress(Exception):
-                    self._collect()  # a write that came back is linked: a rerun reuses it
+                    self._collect()
+                with suppress(Exception):
+                    self._write_back()
         finally:
             self._pool.shutdown(wait=True)
 
@@ -134,7 +138,7 @@ class Execution:
                     self._house[item.source_key] = source_house.get(item.source_key, {})
             elif item.action == "unchanged" and item.target_key:
                 unchanged.append(Outcome(item, ok=True, target_key=item.target_key))
-        self._backs.extend(_write_back_ops(t, unchanged, source_house))
+        self._gather_backs(_write_back_ops(t, unchanged, source_house))
         self._recorded(settled, source_house)
         while len(self._writes) >= CHUNK:
             self._send(self._writes[:CHUNK])
@@ -195,14 +199,18 @@ class Execution:
                     for o in failures
                 ],
             )
-        self._backs.extend(_write_back_ops(t, outcomes, source_house))
+        backs = _write_back_ops(t, outcomes, source_house)
         if source_house is self._house:
             for outcome in outcomes:
                 self._house.pop(outcome.item.source_key, None)
-        if len(self._backs) >= CHUNK:
-            self._write_back()
+        self._gather_backs(backs)
         if self._on_done is not None:
             self._on_done(len(outcomes))
+
+    def _gather_backs(self, ops: Sequence[Upsert]) -> None:
+        self._backs.extend(ops)
+        if len(self._backs) >= CHUNK:
+            self._write_back()
 
     def _write_back(self) -> None:
         backs, self._backs = self._backs, []

@@ -19,8 +19,9 @@ them.
 
 Ctrl-C or SIGTERM ends the run ``interrupted`` between entities, between targets, or
 between reading a target and planning it (``lockstep.runs.interrupt.checkpoint``): a
-target's chunks, once begun, are all planned, carried out and recorded. Running the same command again goes on: what
-was carried is linked in the ledger and is not carried twice.
+target's chunks, once begun, are all planned, carried out and recorded. Running the
+same command again goes on: what was carried is linked in the ledger and is not
+carried twice.
 """
 
 from __future__ import annotations
