@@ -26,6 +26,7 @@ carried twice.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -73,6 +74,7 @@ from lockstep.runs.select import (
 
 Mode = Literal["plan", "migrate", "relink"]
 PLAN_CHUNK = 20_000  # source records planned at a time: what memory holds of an entity
+FULL_COLLECTION_EVERY = 1_000  # collections of the middle generation per full one (default 10)
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,25 @@ def run(
             progress=progress,
         ) as session,
         WorkFile() as work,
+        _fewer_full_collections(),
     ):
         _Run(loaded, options, steps, session, retry_keys, progress, work).go()
     return session.summary
+
+
+@contextmanager
+def _fewer_full_collections() -> Iterator[None]:
+    """Python's full garbage collections scan every live object, and a run keeps the
+    writes of two apply calls alive (200,000 plan items and ops) while it makes and
+    drops a chunk's records: with the default thresholds a full collection came every
+    chunk or so, half the CPU of a 1,000,000-row migrate (205 s; 103 s with this).
+    Young collections go on as usual, and the rarer full ones still free any cycle."""
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, max(full, FULL_COLLECTION_EVERY))
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, middle, full)
 
 
 @dataclass(frozen=True)
