@@ -6,9 +6,10 @@ sides and the same links in the ledger.
 The world is two SQLite databases, an app (owner) and a CRM, with companies (a match
 rule on name and city, a parent company filled by relink) and people (a match rule on
 email, an employer), spread so that what a chunk decides depends on other chunks:
-source duplicates far apart, CRM records matched and one found by its external id,
-children planned far from their parents, a CRM record linked by one person and matching
-a newer one, a CRM record two people... (see ``WORLD``).
+source duplicates far apart, CRM records matched (one company by two of them) and one
+found by its external id, children planned far from their parents, a CRM contact
+linked to one person and matching a newer one (see the constants below and
+``change``). Writes go back into the app (``write_back``), gathered across chunks too.
 """
 
 from __future__ import annotations
