@@ -7,7 +7,22 @@
 Pure: no I/O.
 """
 
-from lockstep.matching.index import Match, MatchIndex, key_of, rule_label, source_duplicates
+from lockstep.matching.index import (
+    Match,
+    MatchIndex,
+    key_of,
+    rule_keys,
+    rule_label,
+    source_duplicates,
+)
 from lockstep.matching.normalize import normalizer
 
-__all__ = ["Match", "MatchIndex", "key_of", "normalizer", "rule_label", "source_duplicates"]
+__all__ = [
+    "Match",
+    "MatchIndex",
+    "key_of",
+    "normalizer",
+    "rule_keys",
+    "rule_label",
+    "source_duplicates",
+]

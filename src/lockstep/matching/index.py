@@ -13,7 +13,7 @@ differ from system to system.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,6 +65,18 @@ def key_of(rule: MatchRule, values: Values) -> str | None:
     several fields their normalized values joined by ``|`` (a ``|`` or ``\\`` inside
     one escaped with ``\\``); ``None`` when any of them is empty."""
     return _Rule.of(rule).key(values)
+
+
+def rule_keys(rules: Sequence[MatchRule]) -> Callable[[Values], tuple[str | None, ...]]:
+    """A function giving each rule's key for ``values``, in rule order (``None`` where
+    the rule has none): what ``MatchIndex`` files a record under, for a caller that
+    keeps its index elsewhere (a work file on disk)."""
+    prepared = tuple(_Rule.of(rule) for rule in rules)
+
+    def keys(values: Values) -> tuple[str | None, ...]:
+        return tuple(rule.key(values) for rule in prepared)
+
+    return keys
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Carry out a plan for one entity in one target: write, link, record, write back.
 
+The plan comes chunk after chunk (``Execution.add``); the writes gather across chunks
+into apply calls of ``CHUNK`` records, the Bulk jobs a plan made all at once would make.
 The order makes a kill -9 at any point safe to rerun:
 
 1. New global ids are linked to their source records in the ledger first, so a rerun
@@ -7,15 +9,17 @@ The order makes a kill -9 at any point safe to rerun:
 2. The target is written through ``Connector.apply`` (Collections or Bulk 2.0, by size);
    creates are upserts on the target's external id when it has one, so a rerun after a
    write whose reply was lost updates rather than duplicates.
-3. Each chunk's results are linked and fingerprinted in one ledger transaction.
-4. Written-back ids, global ids and sync statuses go to the source last; a rerun sees
-   which are missing and writes only those.
+3. Each call's results are linked and fingerprinted in one ledger transaction (a link
+   with nothing to write, at once).
+4. Written-back ids, global ids and sync statuses go to the source last, gathered into
+   calls of ``CHUNK`` too; a rerun sees which are missing and writes only those.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,101 +55,166 @@ class Target:
     ext_value: Callable[[str, str], str] | None
 
 
-def execute(
-    t: Target,
-    items: Sequence[PlanItem],
-    *,
-    known_gids: Mapping[str, str],
-    source_house: Mapping[str, Mapping[str, Any]],
-    target_house: Mapping[str, Mapping[str, Any]] | None = None,
-    ledger: Ledger,
-    report: ReportWriter,
-    run_id: str,
-    on_done: Callable[[int], None] | None = None,
-    tally: Tally,
-) -> None:
-    """Apply the writes among ``items``; record every outcome and count it in ``tally``."""
-    fresh = [
-        (i.global_id, i.source_key)
-        for i in items
-        if i.global_id and i.source_key not in known_gids and i.action in ("create", "link")
-    ]
-    if fresh:
-        ledger.link_many(t.entity_name, t.source, fresh)
+class Execution:
+    """Carries out one target's plan as it comes, a chunk of plan items at a time.
 
-    pending: list[tuple[PlanItem, Upsert | None]] = []
-    invalid: list[Outcome] = []
-    for item in items:
-        if item.action not in ("create", "update", "link"):
-            continue
+    While one apply call is out (a Bulk job runs, mostly waiting), the next chunks are
+    planned and gathered, and the last call's results recorded. One worker, so the
+    target sees one call at a time. Memory holds the writes gathering for one call and
+    those of the call that is out. ``finish`` sends the rest and records it all; a
+    ``with`` block left without it (an error) still waits for the call that is out, and
+    records it if it came back.
+    """
+
+    def __init__(
+        self,
+        t: Target,
+        *,
+        ledger: Ledger,
+        report: ReportWriter,
+        run_id: str,
+        tally: Tally,
+        on_done: Callable[[int], None] | None = None,
+    ) -> None:
+        self._t = t
+        self._ledger = ledger
+        self._report = report
+        self._run_id = run_id
+        self._tally = tally
+        self._on_done = on_done
+        self._writes: list[tuple[PlanItem, Upsert]] = []
+        self._house: dict[str, Mapping[str, Any]] = {}  # of the writes not yet recorded
+        self._backs: list[Upsert] = []  # write-back into the source, gathering
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lockstep-apply")
+        self._out: Future[list[Outcome]] | None = None
+
+    def __enter__(self) -> Execution:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         try:
-            current = (target_house or {}).get(item.target_key or "", {})
-            pending.append((item, _op(t, item, current)))
-        except MappingError as exc:
-            invalid.append(Outcome(item, ok=False, error_code="INVALID", message=str(exc)))
+            if exc_type is not None and issubclass(exc_type, Exception):
+                # The error that left the block goes on, not these: a write that came
+                # back is linked (a rerun reuses it), what was recorded is written back.
+                with suppress(Exception):
+                    self._collect()
+                with suppress(Exception):
+                    self._write_back()
+        finally:
+            self._pool.shutdown(wait=True)
 
-    _settle(t, invalid, tally, source_house, ledger, report, run_id)
-    chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
-    del pending  # each chunk is dropped once answered
+    def add(
+        self,
+        items: Sequence[PlanItem],
+        *,
+        known_gids: Mapping[str, str],
+        source_house: Mapping[str, Mapping[str, Any]],
+        target_house: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Take the writes among ``items``; ``known_gids``: the global ids the ledger
+        had of their source records; the houses: housekeeping values by source and by
+        target key."""
+        t = self._t
+        fresh = [
+            (i.global_id, i.source_key)
+            for i in items
+            if i.global_id and i.source_key not in known_gids and i.action in ("create", "link")
+        ]
+        if fresh:
+            self._ledger.link_many(t.entity_name, t.source, fresh)
+        settled: list[Outcome] = []  # nothing to write, or nothing that can be written
+        unchanged: list[Outcome] = []
+        for item in items:
+            if item.action in ("create", "update", "link"):
+                try:
+                    op = _op(t, item, (target_house or {}).get(item.target_key or "", {}))
+                except MappingError as exc:
+                    settled.append(Outcome(item, ok=False, error_code="INVALID", message=str(exc)))
+                    continue
+                if op is None:
+                    settled.append(_outcome(item, None))
+                else:
+                    self._writes.append((item, op))
+                    self._house[item.source_key] = source_house.get(item.source_key, {})
+            elif item.action == "unchanged" and item.target_key:
+                unchanged.append(Outcome(item, ok=True, target_key=item.target_key))
+        self._gather_backs(_write_back_ops(t, unchanged, source_house))
+        self._recorded(settled, source_house)
+        while len(self._writes) >= CHUNK:
+            self._send(self._writes[:CHUNK])
+            del self._writes[:CHUNK]
 
-    def send(chunk: list[tuple[PlanItem, Upsert | None]]) -> list[Outcome]:
-        writes = [(item, op) for item, op in chunk if op is not None]
-        results = t.target_connector.apply(t.target_binding.target, [op for _, op in writes])
-        by_item = {id(item): r for (item, _), r in zip(writes, results, strict=True)}
-        return [_outcome(item, by_item.get(id(item))) for item, _ in chunk]
+    def finish(self) -> None:
+        """Send what is left, record it all, write back what is waiting."""
+        if self._writes:
+            self._send(self._writes)
+            self._writes = []
+        self._collect()
+        self._write_back()
 
-    # The next chunk is written (a Bulk job runs, mostly waiting) while this one is
-    # recorded and written back: one worker, so the target sees one job at a time.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lockstep-apply") as pool:
-        future = pool.submit(send, chunks[0]) if chunks else None
-        for i in range(len(chunks)):
-            assert future is not None
-            outcomes = future.result()
-            future = pool.submit(send, chunks[i + 1]) if i + 1 < len(chunks) else None
-            chunks[i] = []  # sent and answered: its ops need not stay in memory
-            _record(t, outcomes, ledger)
-            _settle(t, outcomes, tally, source_house, ledger, report, run_id)
-            if on_done is not None:
-                on_done(len(outcomes))
+    def _send(self, chunk: list[tuple[PlanItem, Upsert]]) -> None:
+        """Send ``chunk`` once the call that is out came back; then record that one."""
+        out = self._out
+        outcomes = out.result() if out is not None else None
+        self._out = self._pool.submit(self._apply, list(chunk))
+        if outcomes is not None:
+            self._recorded(outcomes, self._house)
 
-    unchanged = [
-        Outcome(item, ok=True, target_key=item.target_key)
-        for item in items
-        if item.action == "unchanged" and item.target_key
-    ]
-    _write_back(t, unchanged, source_house, report, ledger, run_id)
+    def _collect(self) -> None:
+        out, self._out = self._out, None
+        if out is not None:
+            self._recorded(out.result(), self._house)
 
-
-def _settle(
-    t: Target,
-    outcomes: Sequence[Outcome],
-    tally: Tally,
-    source_house: Mapping[str, Mapping[str, Any]],
-    ledger: Ledger,
-    report: ReportWriter,
-    run_id: str,
-) -> None:
-    """Count and report ``outcomes``, record their failures, write back into the source."""
-    for outcome in outcomes:
-        _count(tally, outcome)
-        report.processed(outcome)
-    failures = [o for o in outcomes if not o.ok]
-    if failures:
-        ledger.record_exceptions(
-            run_id,
-            [
-                ExceptionEntry(
-                    t.entity_name,
-                    t.target,
-                    o.item.source_key,
-                    o.error_code or "UNKNOWN",
-                    o.message or "",
-                    o.job_id,
-                )
-                for o in failures
-            ],
+    def _apply(self, chunk: list[tuple[PlanItem, Upsert]]) -> list[Outcome]:
+        results = self._t.target_connector.apply(
+            self._t.target_binding.target, [op for _, op in chunk]
         )
-    _write_back(t, outcomes, source_house, report, ledger, run_id)
+        return [_outcome(item, r) for (item, _), r in zip(chunk, results, strict=True)]
+
+    def _recorded(
+        self, outcomes: Sequence[Outcome], source_house: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """Link and fingerprint ``outcomes``, count and report them, record failures,
+        and gather their write-back."""
+        if not outcomes:
+            return
+        t = self._t
+        _record(t, outcomes, self._ledger)
+        for outcome in outcomes:
+            _count(self._tally, outcome)
+            self._report.processed(outcome)
+        failures = [o for o in outcomes if not o.ok]
+        if failures:
+            self._ledger.record_exceptions(
+                self._run_id,
+                [
+                    ExceptionEntry(
+                        t.entity_name,
+                        t.target,
+                        o.item.source_key,
+                        o.error_code or "UNKNOWN",
+                        o.message or "",
+                        o.job_id,
+                    )
+                    for o in failures
+                ],
+            )
+        backs = _write_back_ops(t, outcomes, source_house)
+        if source_house is self._house:
+            for outcome in outcomes:
+                self._house.pop(outcome.item.source_key, None)
+        self._gather_backs(backs)
+        if self._on_done is not None:
+            self._on_done(len(outcomes))
+
+    def _gather_backs(self, ops: Sequence[Upsert]) -> None:
+        self._backs.extend(ops)
+        if len(self._backs) >= CHUNK:
+            self._write_back()
+
+    def _write_back(self) -> None:
+        backs, self._backs = self._backs, []
+        _send_write_back(self._t, backs, self._report, self._ledger, self._run_id)
 
 
 def _op(t: Target, item: PlanItem, current: Mapping[str, Any]) -> Upsert | None:
@@ -241,22 +310,18 @@ def _count(tally: Tally, outcome: Outcome) -> None:
     tally.add("processed")
 
 
-def _write_back(
-    t: Target,
-    outcomes: Sequence[Outcome],
-    house: Mapping[str, Mapping[str, Any]],
-    report: ReportWriter,
-    ledger: Ledger,
-    run_id: str,
-) -> int:
-    """The target's id, the global id and the sync status, into the source record."""
+def _write_back_ops(
+    t: Target, outcomes: Sequence[Outcome], house: Mapping[str, Mapping[str, Any]]
+) -> list[Upsert]:
+    """The target's id, the global id and the sync status that ``outcomes``' source
+    records lack (``house``: their housekeeping values by source key)."""
     binding = t.source_binding
     back = binding.write_back
     id_field = back.ids.get(t.target) if back is not None else None
     status = back.status if back is not None else None
     gid_field = binding.global_id_field
     if id_field is None and status is None and gid_field is None:
-        return 0
+        return []
     linked = {o.item.source_key: o for o in outcomes if o.ok and o.target_key}
     failures = [o for o in outcomes if not o.ok]
     ops: list[Upsert] = []
@@ -279,9 +344,16 @@ def _write_back(
             failed = missing(status, house.get(key, {}), "failed", reason)
             if failed:
                 ops.append(Upsert(failed, native_id=key))
+    return ops
+
+
+def _send_write_back(
+    t: Target, ops: Sequence[Upsert], report: ReportWriter, ledger: Ledger, run_id: str
+) -> int:
+    """Write ``ops`` into the source; report and record those it refuses."""
     if not ops:
         return 0
-    results = t.source_connector.apply(binding.target, ops)
+    results = t.source_connector.apply(t.source_binding.target, ops)
     refused = [
         ExceptionEntry(
             t.entity_name,

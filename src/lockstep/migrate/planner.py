@@ -2,7 +2,9 @@
 
 Pure: it takes the records of both sides (already mapped to canonical values), what
 the ledger knows (global ids, xrefs, the parents' ids in the target) and returns one
-``PlanItem`` per source record plus the duplicate groups. The order of questions:
+``PlanItem`` per source record plus the duplicate groups. It can take the source
+records a chunk at a time: ``lookups`` says which target records a chunk needs, and
+``held`` and ``linked`` carry what only the whole entity tells. The order of questions:
 
 1. Could the record be mapped? If not: ``invalid``.
 2. Is it already linked to a target record (an xref)? Then ``update`` or ``unchanged``.
@@ -24,7 +26,7 @@ from typing import Any
 from lockstep.config.entities import Entity
 from lockstep.core.plan import DuplicateGroup, FieldChange, PlanItem
 from lockstep.mapping.record import Canonical, diff
-from lockstep.matching.index import MatchIndex, source_duplicates
+from lockstep.matching.index import MatchIndex, rule_keys, source_duplicates
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class PlanInput:
     ext_value: Callable[[str, str], str] | None = None  # (source key, gid) -> external id
     pending_parents: Mapping[str, Set[str]] = field(default_factory=dict)  # plan mode
     writable: Set[str] | None = None  # fields and references the target can be written (all)
+    # When ``sources`` is one chunk of a larger run (``targets`` then holds the records
+    # it looks up, see ``lookups``), what is known only over all of it:
+    held: Mapping[str, str] | None = None  # source key -> why held as a source duplicate
+    linked: Set[str] | None = None  # target keys linked to any source record (target_of's)
 
 
 @dataclass(frozen=True)
@@ -67,12 +73,56 @@ class PlanResult:
     duplicates: list[DuplicateGroup]
 
 
+@dataclass(frozen=True)
+class Lookups:
+    """What planning some source records looks up among the target's records: linked
+    records by target key, external-id values, and match keys as (rule's position in
+    ``entity.match``, key)."""
+
+    keys: frozenset[str]
+    ext: frozenset[str]
+    match: frozenset[tuple[int, str]]
+
+
+def lookups(given: PlanInput) -> Lookups:
+    """What ``plan_entity(given)`` looks up in the target (``given.targets`` is not
+    read), so a caller keeping the target's records elsewhere can pass only those: each
+    target record holding one of these keys, external-id values or (unless linked to a
+    source record) match keys, in the target's order. A record yet to get a global id
+    asks for its external id without one: a new id is in no target."""
+    keys_of = rule_keys(given.entity.match)
+    keys: set[str] = set()
+    ext: set[str] = set()
+    match: set[tuple[int, str]] = set()
+    for source in given.sources:
+        record = source.record
+        if record.problems:
+            continue
+        target_key = _target_key(given, source)
+        if target_key is not None:
+            keys.add(target_key)
+            continue
+        if given.held is not None and source.key in given.held:
+            continue
+        if given.ext_value is not None:
+            value = given.ext_value(source.key, given.gid_of.get(source.key) or "")
+            if value:
+                ext.add(value)
+        refs, _, _ = _resolve_refs(given, record)
+        for rule, key in enumerate(keys_of({**record.values, **refs})):
+            if key is not None:
+                match.add((rule, key))
+    return Lookups(frozenset(keys), frozenset(ext), frozenset(match))
+
+
 def plan_entity(given: PlanInput) -> PlanResult:
-    """One ``PlanItem`` per source record, in source order, and the duplicate groups."""
+    """One ``PlanItem`` per source record, in source order, and the duplicate groups
+    (with ``given.held``, only those of target matches: the source duplicates were
+    found over the whole run)."""
     entity = given.entity
     targets = {t.key: t for t in given.targets}
     by_ext = {t.ext: t.key for t in given.targets if t.ext}
-    linked_targets = set(given.target_of.values())
+    linked_targets = given.linked if given.linked is not None else set(given.target_of.values())
     index = MatchIndex.build(
         entity.match,
         (
@@ -82,22 +132,12 @@ def plan_entity(given: PlanInput) -> PlanResult:
         ),
     )
 
-    unlinked = [
-        s for s in given.sources if s.key not in given.gid_of or _target_key(given, s) is None
-    ]
     groups: list[DuplicateGroup] = []
-    held: dict[str, str] = {}
-    for rule, key, keys in source_duplicates(
-        entity.match,
-        ((s.key, {**s.record.values, **s.record.refs}) for s in unlinked if not s.record.problems),
-    ):
-        groups.append(
-            DuplicateGroup(given.entity_name, given.target, "source_duplicates", rule, key, keys)
-        )
-        for k in keys:
-            held.setdefault(
-                k, f"looks the same as {len(keys) - 1} other source record(s) by {rule}"
-            )
+    held: Mapping[str, str]
+    if given.held is not None:
+        held = given.held
+    else:
+        groups, held = _source_duplicates(given)
 
     items: list[PlanItem] = []
     for source in given.sources:
@@ -106,6 +146,30 @@ def plan_entity(given: PlanInput) -> PlanResult:
         if group is not None:
             groups.append(group)
     return PlanResult(items, groups)
+
+
+def _source_duplicates(given: PlanInput) -> tuple[list[DuplicateGroup], dict[str, str]]:
+    """The groups of unlinked source records that look the same, and why each is held."""
+    unlinked = [
+        s for s in given.sources if s.key not in given.gid_of or _target_key(given, s) is None
+    ]
+    groups: list[DuplicateGroup] = []
+    held: dict[str, str] = {}
+    for rule, key, keys in source_duplicates(
+        given.entity.match,
+        ((s.key, {**s.record.values, **s.record.refs}) for s in unlinked if not s.record.problems),
+    ):
+        groups.append(
+            DuplicateGroup(given.entity_name, given.target, "source_duplicates", rule, key, keys)
+        )
+        for k in keys:
+            held.setdefault(k, held_reason(rule, len(keys)))
+    return groups, held
+
+
+def held_reason(rule: str, alike: int) -> str:
+    """Why a source record is not carried: it is one of ``alike`` by ``rule``."""
+    return f"looks the same as {alike - 1} other source record(s) by {rule}"
 
 
 def _target_key(given: PlanInput, source: SourceRecord) -> str | None:

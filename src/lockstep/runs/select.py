@@ -79,12 +79,10 @@ def read_side(
     on_page: Callable[[int], None] | None = None,
 ) -> list[SideRecord]:
     """Every record of ``binding`` passing its filter (and ``where``), mapped."""
-    out: list[SideRecord] = []
-    for page in read_pages(connector, binding, system, reader, where=where, page_size=page_size):
-        out.extend(page)
-        if on_page is not None:
-            on_page(len(page))
-    return out
+    pages = read_pages(
+        connector, binding, system, reader, where=where, page_size=page_size, on_page=on_page
+    )
+    return [record for page in pages for record in page]
 
 
 def read_pages(
@@ -95,9 +93,11 @@ def read_pages(
     *,
     where: str | None = None,
     page_size: int = 2000,
+    on_page: Callable[[int], None] | None = None,
 ) -> Iterator[list[SideRecord]]:
     """``read_side``, a page at a time as the system gives them: a caller that keeps
-    only what it needs of each page holds one page, not the object."""
+    only what it needs of each page (or keeps the records elsewhere) holds one page,
+    not the object."""
     key = key_field(binding, system)
     house = housekeeping_fields(binding)
     fields = list(dict.fromkeys([key, *mapped_fields(binding), *house]))
@@ -108,6 +108,8 @@ def read_pages(
         for row in page:
             native_key, extras = resolve(row)
             out.append(SideRecord(native_key, reader.read(row), extras))
+        if on_page is not None:
+            on_page(len(page))
         yield out
 
 
