@@ -53,8 +53,9 @@ FIELDS = [
 INDUSTRIES = ["Banking", "Energy", "Retail", "Technology"]
 
 
-def seed_accounts(data_dir: Path, n: int) -> None:
-    """``n`` Accounts written with the store's layout (no API calls)."""
+def seed_accounts(data_dir: Path, n: int) -> list[str]:
+    """``n`` Accounts written with the store's layout (no API calls); their Ids, in
+    order (``Account {i:07d}`` is the i-th)."""
     org = Org(OrgSettings(), data_dir)
     account = org.schema.get("Account")
     assert account is not None
@@ -71,6 +72,7 @@ def seed_accounts(data_dir: Path, n: int) -> None:
         *FIELDS[:6],
     )
     sql = insert_sql("Account", cols)
+    ids: list[str] = []
     with org.db.transaction():
         rows = []
         for i in range(n):
@@ -84,15 +86,15 @@ def seed_accounts(data_dir: Path, n: int) -> None:
                 rng.randrange(1, 5000),
                 None if i % 10 == 0 else "Springfield",
             )
-            rows.append(
-                (org.store.new_id(account), 0, stamp, user, stamp, user, stamp, user, *values)
-            )
+            ids.append(org.store.new_id(account))
+            rows.append((ids[-1], 0, stamp, user, stamp, user, stamp, user, *values))
             if len(rows) == 10_000:
                 org.db.conn.executemany(sql, rows)
                 rows.clear()
         if rows:
             org.db.conn.executemany(sql, rows)
     org.close()
+    return ids
 
 
 def read_once(info: EmulatorInfo, threshold: int, page_records: int, poll: float) -> dict[str, Any]:
