@@ -34,7 +34,8 @@ from typing import Any
 
 from lockstep.config.entities import Entity
 from lockstep.core.plan import Finding, PlanItem
-from lockstep.expr import Expr, holds
+from lockstep.expr import Expr
+from lockstep.mapping.lock import locked
 from lockstep.matching import MatchIndex
 from lockstep.reconcile.compare import Held, Side
 
@@ -84,11 +85,11 @@ def locked_ids(
     """Those of ``golden``'s global ids (golden record by global id) the lock holds
     for, each reference replaced by its parent's golden record (``parents``:
     reference -> parent's global id -> its golden record), as sync's drain judges a
-    change (``sync.decide.locked``)."""
+    change (``mapping.lock.locked``)."""
     found: set[str] = set()
     for gid, values in golden.items():
         mine = {ref: by_gid.get(str(values.get(ref)), {}) for ref, by_gid in parents.items()}
-        if holds(lock, {**values, **mine}):
+        if locked(lock, values, mine):
             found.add(gid)
     return frozenset(found)
 

@@ -24,7 +24,6 @@ from typing import Any
 
 from lockstep.config.entities import Entity
 from lockstep.core.plan import FieldChange
-from lockstep.expr import Expr, holds
 from lockstep.mapping.ownership import owner_of
 from lockstep.mapping.record import kind_of
 from lockstep.mapping.values import same
@@ -82,11 +81,3 @@ def to_write(
     if not exists or behind:
         return bound
     return bound & accepted.changed
-
-
-def locked(lock: Expr | None, golden: Mapping[str, Any] | None, parents: Mapping[str, Any]) -> bool:
-    """Whether the lock rule holds for the record as the golden record has it, with
-    each reference replaced by its parent's golden record (``contract.status``)."""
-    if lock is None or golden is None:
-        return False
-    return holds(lock, {**golden, **parents})

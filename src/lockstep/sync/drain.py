@@ -45,11 +45,12 @@ from lockstep.core.counts import Tally
 from lockstep.errors import Terminal
 from lockstep.expr import Expr, parse
 from lockstep.ledger import Ledger
+from lockstep.mapping.lock import locked
 from lockstep.mapping.ownership import print_of
 from lockstep.mapping.payload import unpack
 from lockstep.reports.writer import ReportWriter
 from lockstep.sync.apply import Writes
-from lockstep.sync.decide import Accepted, accept, locked
+from lockstep.sync.decide import Accepted, accept
 from lockstep.sync.killpoints import killpoint
 from lockstep.sync.outcomes import Outcomes
 from lockstep.sync.work import Side, Work, coalesce, sides

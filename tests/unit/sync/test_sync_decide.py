@@ -12,8 +12,9 @@ import pytest
 from lockstep.config.entities import Entity
 from lockstep.core.plan import FieldChange
 from lockstep.expr import parse
+from lockstep.mapping.lock import locked
 from lockstep.mapping.ownership import owner_of, print_of
-from lockstep.sync.decide import Accepted, accept, locked, to_write
+from lockstep.sync.decide import Accepted, accept, to_write
 
 
 def entity(**overrides: Any) -> Entity:
